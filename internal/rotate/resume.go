@@ -1,0 +1,242 @@
+package rotate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/rotatord/rotatord/internal/mgmt"
+	"github.com/rotatord/rotatord/internal/sinks"
+)
+
+// resume continues the rotation the journal holds. It returns resumed
+// false when that rotation was cleaned up instead and a new one should
+// start.
+func (r *run) resume(ctx context.Context) (resumed bool, err error) {
+	f := r.rec.InFlight
+	r.res.OldTokenID, r.res.NewTokenID = f.OldTokenID, f.NewTokenID
+	r.log.Info("resuming interrupted rotation", "rotation_id", f.RotationID, "step", f.Step)
+	r.action("resumed rotation %s from step %s", f.RotationID, f.Step)
+
+	if f.Step == stepCreating {
+		if err := r.findCreated(ctx); err != nil {
+			return false, err
+		}
+	}
+	if f.Step == stepAbandoning || f.NewTokenID == "" {
+		r.abandon(ctx, errors.New("interrupted rotation could not go on"))
+		return false, r.stillInFlight()
+	}
+	tok, err := r.e.api.GetToken(ctx, f.NewTokenID)
+	if mgmt.IsNotFound(err) || (err == nil && tok.RevokedAt != nil) {
+		r.log.Warn("new token of the interrupted rotation is gone", "token_id", f.NewTokenID)
+		r.abandon(ctx, errors.New("new token is gone"))
+		return false, r.stillInFlight()
+	}
+	if err != nil {
+		return true, fmt.Errorf("resume rotation of policy %s: get token %s: %w", r.p.Name, f.NewTokenID, err)
+	}
+	r.perms = tok.Permissions
+
+	sec, found, err := r.findSecret(ctx, f.NewTokenID)
+	if err != nil {
+		return true, err
+	}
+	if !found {
+		if f.reached(stepPromoted) {
+			return true, fmt.Errorf("resume rotation of policy %s: no sink holds token %s any more; "+
+				"check the sinks, then rotate again", r.p.Name, f.NewTokenID)
+		}
+		r.log.Warn("secret of the interrupted rotation never reached a sink; deleting its token",
+			"token_id", f.NewTokenID)
+		r.abandon(ctx, errors.New("secret lost before the first sink write"))
+		return false, r.stillInFlight()
+	}
+	return true, r.resumeWith(ctx, sec)
+}
+
+func (r *run) resumeWith(ctx context.Context, sec sinks.Secret) error {
+	f := r.rec.InFlight
+	if !f.reached(stepStaged) {
+		crit, cancel := context.WithTimeout(context.WithoutCancel(ctx), criticalTimeout)
+		defer cancel()
+		if err := r.stage(crit, sec); err != nil {
+			return r.failBeforeActive(crit, err)
+		}
+	}
+	return r.advance(ctx, sec)
+}
+
+// cleanupUnrecoverable abandons an interrupted rotation that stopped
+// before any sink held its secret, and leaves every other one for Rotate
+// to resume. Reconcile uses it, so start-up never waits for propagation
+// or a grace window.
+func (r *run) cleanupUnrecoverable(ctx context.Context) error {
+	f := r.rec.InFlight
+	if f == nil || f.reached(stepStaged) {
+		return nil
+	}
+	if f.Step == stepCreating {
+		if err := r.findCreated(ctx); err != nil {
+			return err
+		}
+	}
+	if f.Step != stepAbandoning && f.NewTokenID != "" {
+		if _, found, err := r.findSecret(ctx, f.NewTokenID); err != nil || found {
+			return err
+		}
+	}
+	r.abandon(ctx, errors.New("interrupted before the secret reached a sink"))
+	return r.stillInFlight()
+}
+
+// stillInFlight returns an error if abandon could not finish its work.
+func (r *run) stillInFlight() error {
+	if r.rec.InFlight != nil {
+		return fmt.Errorf("rotate policy %s: cleanup of interrupted rotation %s is not finished; the next run retries",
+			r.p.Name, r.rec.InFlight.RotationID)
+	}
+	return nil
+}
+
+// findCreated looks for the token a create of the interrupted rotation
+// made, by its marker.
+func (r *run) findCreated(ctx context.Context) error {
+	f := r.rec.InFlight
+	tokens, err := r.e.api.ListTokens(ctx)
+	if err != nil {
+		return fmt.Errorf("resume rotation of policy %s: list tokens: %w", r.p.Name, err)
+	}
+	for _, t := range tokens {
+		if pol, id, ok := parseMarker(t.Description); ok && pol == r.p.Name && id == f.RotationID {
+			f.NewTokenID, f.NewCreatedAt, f.NewExpiresAt = t.ID, &t.CreatedAt, t.ExpiresAt
+			f.Step = stepCreated
+			return nil
+		}
+	}
+	return nil
+}
+
+// findSecret returns the secret of tokenID from the first sink that holds
+// it, pending or current.
+func (r *run) findSecret(ctx context.Context, tokenID string) (sinks.Secret, bool, error) {
+	for _, s := range r.sinks {
+		st, err := s.Read(ctx)
+		if err != nil {
+			return sinks.Secret{}, false, fmt.Errorf("read %s of policy %s: %w", s.ID(), r.p.Name, err)
+		}
+		for _, sec := range []*sinks.Secret{st.Pending, st.Current} {
+			if sec != nil && sec.TokenID == tokenID && !sec.Token.IsZero() {
+				return *sec, true, nil
+			}
+		}
+	}
+	return sinks.Secret{}, false, nil
+}
+
+// sinkTokenIDs returns the token IDs the sinks serve as current and hold
+// as pending.
+func (r *run) sinkTokenIDs(ctx context.Context) (current, pending []string, err error) {
+	for _, s := range r.sinks {
+		st, err := s.Read(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read %s of policy %s: %w", s.ID(), r.p.Name, err)
+		}
+		if id := st.CurrentID(); id != "" {
+			current = append(current, id)
+		}
+		if st.Pending != nil {
+			pending = append(pending, st.Pending.TokenID)
+		}
+	}
+	return current, pending, nil
+}
+
+// resolveCurrent finds the token the policy rotates now: the one the
+// journal recorded, else one a sink serves, else the policy's token ID or
+// description. It returns nil when the policy's first token is still to be
+// created.
+func (r *run) resolveCurrent(ctx context.Context, tokens []mgmt.Token) (*mgmt.Token, error) {
+	live := map[string]*mgmt.Token{}
+	for i := range tokens {
+		if tokens[i].RevokedAt == nil {
+			live[tokens[i].ID] = &tokens[i]
+		}
+	}
+	current, _, err := r.sinkTokenIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range append([]string{r.rec.CurrentTokenID}, current...) {
+		if t, ok := live[id]; ok && id != "" {
+			return t, nil
+		}
+	}
+	if id := r.p.Token.ID; id != "" {
+		if t, ok := live[id]; ok {
+			return t, nil
+		}
+		return nil, fmt.Errorf("rotate policy %s: token %s is not on the cluster and no sink holds a live token; "+
+			"fix policies[].token.id or name the token by description to create it", r.p.Name, id)
+	}
+	return r.byDescription(tokens), nil
+}
+
+// byDescription returns the newest live token with the policy's
+// description, preferring tokens this policy's rotations created.
+func (r *run) byDescription(tokens []mgmt.Token) *mgmt.Token {
+	var best *mgmt.Token
+	bestManaged := false
+	for i := range tokens {
+		t := &tokens[i]
+		if t.RevokedAt != nil || baseDescription(t.Description) != r.p.Token.Description {
+			continue
+		}
+		pol, _, managed := parseMarker(t.Description)
+		managed = managed && pol == r.p.Name
+		better := best == nil || (managed && !bestManaged) ||
+			(managed == bestManaged && t.CreatedAt.After(best.CreatedAt))
+		if better {
+			best, bestManaged = t, managed
+		}
+	}
+	return best
+}
+
+// sweepOrphans deletes this policy's marked tokens that neither the
+// journal nor any sink accounts for. It runs under the policy's lock.
+func (r *run) sweepOrphans(ctx context.Context) error {
+	tokens, err := r.e.api.ListTokens(ctx)
+	if err != nil {
+		return fmt.Errorf("sweep orphans of policy %s: list tokens: %w", r.p.Name, err)
+	}
+	current, _, err := r.sinkTokenIDs(ctx)
+	if err != nil {
+		return err
+	}
+	keep := append(current, r.rec.CurrentTokenID)
+	if f := r.rec.InFlight; f != nil {
+		keep = append(keep, f.OldTokenID, f.NewTokenID)
+	}
+	for _, t := range tokens {
+		if pol, _, ok := parseMarker(t.Description); !ok || pol != r.p.Name || slices.Contains(keep, t.ID) {
+			continue
+		}
+		if r.rec.InFlight != nil && r.rec.InFlight.Step == stepCreating {
+			continue
+		}
+		for _, s := range r.sinks {
+			if err := s.Discard(ctx, t.ID); err != nil {
+				return fmt.Errorf("sweep orphan token %s of policy %s: discard from %s: %w", t.ID, r.p.Name, s.ID(), err)
+			}
+		}
+		if err := r.deleteToken(ctx, t.ID); err != nil {
+			return fmt.Errorf("sweep orphan token %s of policy %s: %w", t.ID, r.p.Name, err)
+		}
+		r.log.Warn("deleted orphaned token", "token_id", t.ID)
+		r.action("deleted orphaned token %s", t.ID)
+		r.e.opts.Observer.OrphanDeleted(r.p.Name)
+	}
+	return nil
+}

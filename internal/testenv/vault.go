@@ -22,7 +22,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
 )
 
 // VaultVersion is the Vault release the tests run against.
@@ -292,4 +291,3 @@ func (b *syncBuffer) Tail(n int) string {
 	}
 	return string(data)
 }
-

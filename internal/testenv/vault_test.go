@@ -90,4 +90,3 @@ func TestFindBinarySkipsWhenMissing(t *testing.T) {
 
 	require.True(t, skipped)
 }
-

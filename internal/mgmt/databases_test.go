@@ -158,7 +158,10 @@ func TestDatabaseArgumentsChecked(t *testing.T) {
 
 	calls := map[string]func() error{
 		"create empty name": func() error { _, err := c.CreateDatabase(ctx, CreateDatabaseRequest{}); return err },
-		"update dot-dot":    func() error { _, err := c.UpdateDatabase(ctx, "..", UpdateDatabaseRequest{MaxTables: &one}); return err },
+		"update dot-dot": func() error {
+			_, err := c.UpdateDatabase(ctx, "..", UpdateDatabaseRequest{MaxTables: &one})
+			return err
+		},
 		"delete empty":      func() error { return c.DeleteDatabase(ctx, "") },
 		"delete dot":        func() error { return c.DeleteDatabase(ctx, ".") },
 		"rename to empty":   func() error { _, err := c.RenameDatabase(ctx, "a", ""); return err },

@@ -136,3 +136,32 @@ func (f *Fake) BlockUntil(ctx context.Context, n int) error {
 		}
 	}
 }
+
+// AdvanceToNext moves the fake time to the earliest pending timer and fires
+// it. It returns false if no timer is pending.
+func (f *Fake) AdvanceToNext() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.waiters) == 0 {
+		return false
+	}
+	next := f.waiters[0].at
+	for _, w := range f.waiters[1:] {
+		if w.at.Before(next) {
+			next = w.at
+		}
+	}
+	f.setLocked(next)
+	return true
+}
+
+// Run advances the fake time to each timer as soon as one is pending,
+// until ctx ends, so code that waits on the clock runs without real delay.
+func (f *Fake) Run(ctx context.Context) {
+	for {
+		if err := f.BlockUntil(ctx, 1); err != nil {
+			return
+		}
+		f.AdvanceToNext()
+	}
+}

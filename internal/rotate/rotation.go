@@ -152,6 +152,7 @@ func (r *run) start(ctx context.Context) error {
 	if err != nil {
 		return r.failBeforeActive(crit, err)
 	}
+	r.e.enter(r.p.Name, "create-answered")
 	f.NewTokenID, f.NewCreatedAt, f.NewExpiresAt = created.ID, &created.CreatedAt, created.ExpiresAt
 	r.res.NewTokenID = created.ID
 	r.action("created token %s", created.ID)

@@ -169,8 +169,11 @@ func (e *Engine) sinksFor(ctx context.Context, p policy.Policy) ([]sinks.Sink, e
 
 func closeSinks(list []sinks.Sink) {
 	for _, s := range list {
-		if c, ok := s.(io.Closer); ok {
+		switch c := s.(type) {
+		case io.Closer:
 			_ = c.Close()
+		case interface{ Close() }:
+			c.Close()
 		}
 	}
 }

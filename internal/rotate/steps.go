@@ -201,6 +201,7 @@ func (r *run) retireOld(ctx context.Context) error {
 					"the next run deletes token %s after it: %w", r.p.Name, f.OldTokenID, err)
 			}
 		}
+		r.action("kept old token %s through the grace window until %s", f.OldTokenID, f.GraceUntil.Format(time.RFC3339))
 		if err := r.checkNotServed(ctx, f.OldTokenID, f.NewTokenID); err != nil {
 			return err
 		}

@@ -1,0 +1,108 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rotatord/rotatord/internal/secret"
+	"github.com/rotatord/rotatord/internal/sinks"
+)
+
+// Keys of the secret's data. Every key except dataToken is also written to
+// the custom metadata of a KV v2 secret.
+const (
+	dataToken      = "token"
+	dataTokenID    = "token_id"
+	dataPolicy     = "policy"
+	dataAccountID  = "account_id"
+	dataClusterID  = "cluster_id"
+	dataRotationID = "rotation_id"
+	dataCreatedAt  = "created_at"
+	dataExpiresAt  = "expires_at"
+)
+
+// encodeData returns the KV data for s. Times are RFC 3339 in UTC with
+// nanoseconds, and expires_at is left out when the token does not expire.
+func encodeData(s sinks.Secret) map[string]any {
+	data := map[string]any{dataToken: s.Token.Reveal()}
+	for k, v := range metadataFields(s.Metadata) {
+		if v != "" {
+			data[k] = v
+		}
+	}
+	return data
+}
+
+// metadataFields returns the secret's non-secret fields as strings, with an
+// empty string for a field that is unset. A JSON merge patch of custom
+// metadata needs the empty strings to clear a field left from a previous
+// token.
+func metadataFields(m sinks.Metadata) map[string]string {
+	fields := map[string]string{
+		dataTokenID:    m.TokenID,
+		dataPolicy:     m.Policy,
+		dataAccountID:  m.AccountID,
+		dataClusterID:  m.ClusterID,
+		dataRotationID: m.RotationID,
+		dataCreatedAt:  formatTime(m.CreatedAt),
+		dataExpiresAt:  "",
+	}
+	if m.ExpiresAt != nil {
+		fields[dataExpiresAt] = formatTime(*m.ExpiresAt)
+	}
+	return fields
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// decodeData parses KV data written by encodeData. Data that has a token
+// but no metadata, such as a secret seeded by hand, reads with an empty
+// TokenID. The error never contains the token.
+func decodeData(data map[string]any) (*sinks.Secret, error) {
+	token, _ := data[dataToken].(string)
+	if token == "" {
+		return nil, errors.New(`the "token" field is missing or not a string`)
+	}
+
+	s := &sinks.Secret{Token: secret.NewToken(token)}
+	s.TokenID = stringField(data, dataTokenID)
+	s.Policy = stringField(data, dataPolicy)
+	s.AccountID = stringField(data, dataAccountID)
+	s.ClusterID = stringField(data, dataClusterID)
+	s.RotationID = stringField(data, dataRotationID)
+
+	created, err := timeField(data, dataCreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if created != nil {
+		s.CreatedAt = *created
+	}
+	if s.ExpiresAt, err = timeField(data, dataExpiresAt); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func stringField(data map[string]any, key string) string {
+	v, _ := data[key].(string)
+	return v
+}
+
+func timeField(data map[string]any, key string) (*time.Time, error) {
+	v := stringField(data, key)
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return nil, fmt.Errorf("field %s: %w", key, err)
+	}
+	return &t, nil
+}

@@ -1,8 +1,8 @@
 package awssm
 
 // kumo 0.33.1 (github.com/sivchari/kumo) serves CreateSecret,
-// GetSecretValue, PutSecretValue with default stages, DescribeSecret,
-// ListSecrets and DeleteSecret the way AWS does. The tests below pin down
+// GetSecretValue, PutSecretValue with default stages, DescribeSecret and
+// DeleteSecret the way AWS does. The tests below pin down
 // where it differs from AWS; each asserts kumo's current behaviour, so a
 // kumo upgrade that fixes one fails here and the matching entry of
 // kumoGaps can go:

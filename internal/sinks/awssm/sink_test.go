@@ -90,7 +90,7 @@ func TestStageRetryKeepsOneVersion(t *testing.T) {
 	sec := testSecret(t, tokenID1)
 	s := env.open(t)
 	require.NoError(t, s.Stage(context.Background(), sec))
-	// The write lands but its answer is lost: the SDK retries after a 500.
+	// The write lands but its response is lost: the SDK retries after a 500.
 	env.fake.FailNext("PutSecretValue", 1, awssmfake.InternalError())
 
 	require.NoError(t, s.Stage(context.Background(), sec))

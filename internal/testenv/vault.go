@@ -31,8 +31,8 @@ const VaultVersion = "1.21.0"
 // server binary into a test failure instead of a skip.
 const RequireServersEnv = "ROTATORD_REQUIRE_SERVERS"
 
-// vaultStartTimeout bounds the wait for a dev server to answer sys/health.
-// The first start of a cold, 500 MB binary takes a few seconds.
+// vaultStartTimeout bounds the wait for a dev server to respond on sys/health.
+// The first start of the binary (about 500 MB) takes a few seconds.
 const vaultStartTimeout = 60 * time.Second
 
 // maxOutputShown is how much of a server's output a failed test prints.

@@ -43,8 +43,9 @@ type Options struct {
 }
 
 // Store opens a new Sink on one backing store. Every call within a subtest
-// must return a sink that sees what the earlier ones wrote.
-type Store func() sinks.Sink
+// must return a sink that sees what the earlier ones wrote. It is an alias,
+// so a plain func(*testing.T) func() sinks.Sink also works as a NewStore.
+type Store = func() sinks.Sink
 
 // NewStore prepares an empty backing store for one subtest (a fresh folder,
 // a fresh secret path) and returns the function that opens sinks on it.

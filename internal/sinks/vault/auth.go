@@ -92,7 +92,7 @@ func (a tokenAuth) read() (string, error) {
 	return token, nil
 }
 
-// tokenSecret turns a lookup-self answer into the auth secret that
+// tokenSecret turns a lookup-self response into the auth secret that
 // api.LifetimeWatcher renews.
 func tokenSecret(token string, self *api.Secret) (*api.Secret, error) {
 	ttl, err := self.TokenTTL()

@@ -9,7 +9,7 @@ import (
 	"github.com/hashicorp/vault/api"
 )
 
-// noCAS tells kvStore.put to write without check-and-set.
+// noCAS, passed as the cas of kvStore.put, writes without check-and-set.
 const noCAS = -1
 
 // kvStore is the part of a KV secrets engine the sink uses, so the sink's
@@ -66,7 +66,8 @@ func (kv kvV2) put(ctx context.Context, path string, data map[string]any, cas in
 	return err
 }
 
-// setMetadata writes only custom_metadata, so the metadata endpoint leaves
+// setMetadata replaces custom_metadata as a whole, which drops keys of an
+// earlier token. It sends no other field, so the metadata endpoint leaves
 // max_versions, cas_required and delete_version_after as they are.
 func (kv kvV2) setMetadata(ctx context.Context, path string, fields map[string]string) error {
 	custom := make(map[string]any, len(fields))
@@ -88,7 +89,7 @@ func (kv kvV2) remove(ctx context.Context, path string) error {
 
 func (kv kvV2) fullPath(path string) string { return kv.mount + "/data/" + path }
 
-// isCASMismatch reports whether err is KV v2's answer to a check-and-set
+// isCASMismatch reports whether err is KV v2 rejecting a check-and-set
 // version that is not the latest one.
 func isCASMismatch(err error) bool {
 	var resp *api.ResponseError

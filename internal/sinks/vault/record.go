@@ -10,7 +10,7 @@ import (
 )
 
 // Keys of the secret's data. Every key except dataToken is also written to
-// the custom metadata of a KV v2 secret.
+// the custom metadata of a KV v2 secret, unless its value is empty.
 const (
 	dataToken      = "token"
 	dataTokenID    = "token_id"
@@ -23,21 +23,18 @@ const (
 )
 
 // encodeData returns the KV data for s. Times are RFC 3339 in UTC with
-// nanoseconds, and expires_at is left out when the token does not expire.
+// nanoseconds.
 func encodeData(s sinks.Secret) map[string]any {
 	data := map[string]any{dataToken: s.Token.Reveal()}
 	for k, v := range metadataFields(s.Metadata) {
-		if v != "" {
-			data[k] = v
-		}
+		data[k] = v
 	}
 	return data
 }
 
-// metadataFields returns the secret's non-secret fields as strings, with an
-// empty string for a field that is unset. A JSON merge patch of custom
-// metadata needs the empty strings to clear a field left from a previous
-// token.
+// metadataFields returns the secret's non-secret fields as strings, leaving
+// out the ones that are unset, such as expires_at for a token that does not
+// expire.
 func metadataFields(m sinks.Metadata) map[string]string {
 	fields := map[string]string{
 		dataTokenID:    m.TokenID,
@@ -46,10 +43,14 @@ func metadataFields(m sinks.Metadata) map[string]string {
 		dataClusterID:  m.ClusterID,
 		dataRotationID: m.RotationID,
 		dataCreatedAt:  formatTime(m.CreatedAt),
-		dataExpiresAt:  "",
 	}
 	if m.ExpiresAt != nil {
 		fields[dataExpiresAt] = formatTime(*m.ExpiresAt)
+	}
+	for k, v := range fields {
+		if v == "" {
+			delete(fields, k)
+		}
 	}
 	return fields
 }

@@ -92,7 +92,7 @@ func (s *Sink) loginUntilDone(ctx context.Context) *api.Secret {
 	for {
 		auth, err := s.auth.login(ctx, s.client)
 		if err == nil {
-			s.logger.Info("vault login renewed", "ttl_seconds", auth.Auth.LeaseDuration)
+			s.logger.Info("vault logged in again", "ttl_seconds", auth.Auth.LeaseDuration)
 			return auth
 		}
 		if ctx.Err() != nil {

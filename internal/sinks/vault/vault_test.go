@@ -165,8 +165,9 @@ func TestPromoteCleansUpKV2(t *testing.T) {
 	path := uniquePath(t)
 	s := openSink(t, tokenConfig(v, tokenFile, path), nil)
 	sec := sinktest.NewSecret(t, "tok-1")
+	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-0")))
+	// A second pending version, so cleanup must remove more than one.
 	require.NoError(t, s.Stage(context.Background(), sec))
-	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-1")))
 
 	require.NoError(t, s.Promote(context.Background(), "tok-1"))
 
@@ -178,6 +179,17 @@ func TestPromoteCleansUpKV2(t *testing.T) {
 	require.Equal(t, "tok-1", meta.CustomMetadata[dataTokenID])
 	require.Equal(t, "ingest", meta.CustomMetadata[dataPolicy])
 	require.NotContains(t, meta.CustomMetadata, dataToken)
+	require.Contains(t, meta.CustomMetadata, dataExpiresAt)
+
+	next := sinktest.NewSecret(t, "tok-2")
+	next.ExpiresAt = nil
+	require.NoError(t, s.Stage(context.Background(), next))
+	require.NoError(t, s.Promote(context.Background(), "tok-2"))
+
+	meta, err = kv.GetMetadata(context.Background(), path)
+	require.NoError(t, err)
+	require.Equal(t, "tok-2", meta.CustomMetadata[dataTokenID])
+	require.NotContains(t, meta.CustomMetadata, dataExpiresAt, "expiry of the previous token")
 }
 
 func TestPromoteAfterCrash(t *testing.T) {

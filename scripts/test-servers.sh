@@ -1,11 +1,11 @@
 #!/bin/sh
 # Build the servers the integration tests run against, unless they are
-# already in the cache folder, and print their paths.
+# already in the cache directory, and print their paths.
 #
 #   vault-1.21.0  from the tools/vault module (a cold build takes minutes)
 #   kumo-0.33.1   the AWS Secrets Manager emulator
 #
-# The folder is $XDG_CACHE_HOME/rotatord/bin, or ~/.cache/rotatord/bin,
+# The directory is $XDG_CACHE_HOME/rotatord/bin, or ~/.cache/rotatord/bin,
 # which is where internal/testenv looks for them.
 set -eu
 

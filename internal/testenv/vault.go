@@ -2,7 +2,7 @@
 // tested against the stores they talk to in production.
 //
 // The server binaries are built once by scripts/test-servers.sh into a cache
-// folder. A test whose binary is missing is skipped with the command that
+// directory. A test whose binary is missing is skipped with the command that
 // builds it, unless ROTATORD_REQUIRE_SERVERS=1 makes it fail instead.
 package testenv
 
@@ -57,7 +57,7 @@ var shared struct {
 	err    error
 }
 
-// BinDir returns the folder scripts/test-servers.sh builds the server
+// BinDir returns the directory scripts/test-servers.sh builds the server
 // binaries into: $XDG_CACHE_HOME/rotatord/bin, or ~/.cache/rotatord/bin.
 func BinDir() string {
 	cache := os.Getenv("XDG_CACHE_HOME")

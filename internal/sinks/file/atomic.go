@@ -16,9 +16,9 @@ var testHookTempCreated func(tempPath string) error
 // WriteAtomic replaces the file at path with data, so a reader sees either
 // the old content or the new one and never a partial write.
 //
-// The data goes to a temp file in the same folder that is created with
+// The data goes to a temp file in the same directory that is created with
 // mode 0600 and set to perm before any byte is written. The temp file is
-// fsynced, renamed over path, and then the folder is fsynced so the rename
+// fsynced, renamed over path, and then the directory is fsynced so the rename
 // survives a power loss. On error the temp file is removed and path is
 // left as it was.
 func WriteAtomic(path string, data []byte, perm os.FileMode) error {
@@ -77,23 +77,23 @@ func fillTemp(tmp *os.File, data []byte, perm os.FileMode) error {
 	return nil
 }
 
-// syncDir fsyncs a folder so a rename or removal in it is durable.
+// syncDir fsyncs a directory so a rename or removal in it is durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("open folder for fsync: %w", err)
+		return fmt.Errorf("open directory for fsync: %w", err)
 	}
 	defer d.Close()
 
-	// Some file systems cannot fsync a folder and return EINVAL; their
-	// renames are as durable as they get, so that is not an error.
+	// Some file systems cannot fsync a directory and return EINVAL. A rename
+	// there is as durable as it gets, so that is not an error.
 	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return fmt.Errorf("fsync folder %s: %w", dir, err)
+		return fmt.Errorf("fsync directory %s: %w", dir, err)
 	}
 	return nil
 }
 
-// removeDurably removes path and fsyncs its folder. A missing file is not
+// removeDurably removes path and fsyncs its directory. A missing file is not
 // an error.
 func removeDurably(path string) error {
 	if err := os.Remove(path); err != nil {

@@ -48,7 +48,7 @@ func requireMode(t *testing.T, path string) {
 	require.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "mode of %s", path)
 }
 
-// requireOnlyFiles asserts the folder holds exactly names, so no temp file
+// requireOnlyFiles asserts the directory holds exactly names, so no temp file
 // was left behind.
 func requireOnlyFiles(t *testing.T, dir string, names ...string) {
 	t.Helper()
@@ -120,7 +120,7 @@ func TestNoTempFilesAfterRenameFailure(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "token")
 	s := newSink(t, policy.FileSink{Path: path, Format: FormatRaw})
-	// A non-empty folder where the pending file belongs makes the rename fail.
+	// A non-empty directory where the pending file belongs makes the rename fail.
 	require.NoError(t, os.MkdirAll(filepath.Join(path+".pending", "blocker"), 0o700))
 
 	err := s.Stage(context.Background(), newSecret(t, "tok-1", "apiv1_a"))
@@ -131,16 +131,16 @@ func TestNoTempFilesAfterRenameFailure(t *testing.T) {
 
 func TestNewRejectsBadPath(t *testing.T) {
 	dir := t.TempDir()
-	require.NoError(t, os.Mkdir(filepath.Join(dir, "folder"), 0o700))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "directory"), 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "real"), nil, 0o600))
 	require.NoError(t, os.Symlink(filepath.Join(dir, "real"), filepath.Join(dir, "link")))
 
 	tests := []struct {
 		name, path, want string
 	}{
-		{"missing folder", filepath.Join(dir, "absent", "token"),
-			"folder " + filepath.Join(dir, "absent") + " does not exist: create it or mount the volume"},
-		{"folder", filepath.Join(dir, "folder"), filepath.Join(dir, "folder") + " is a folder"},
+		{"missing directory", filepath.Join(dir, "absent", "token"),
+			"directory " + filepath.Join(dir, "absent") + " does not exist: create it or mount the volume"},
+		{"directory", filepath.Join(dir, "directory"), filepath.Join(dir, "directory") + " is a directory"},
 		{"symlink", filepath.Join(dir, "link"), filepath.Join(dir, "link") + " is a symbolic link"},
 	}
 	for _, tc := range tests {
@@ -305,4 +305,16 @@ func TestWriteAtomicReplaces(t *testing.T) {
 	info, err := os.Stat(path)
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o640), info.Mode().Perm())
+}
+
+func TestNewRemovesStaleTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{".token.tmp-1", ".token.pending.tmp-2", "..token.meta.json.tmp-3"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("apiv1_partial"), 0o600))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".other.tmp-4"), nil, 0o600))
+
+	newSink(t, policy.FileSink{Path: filepath.Join(dir, "token")})
+
+	requireOnlyFiles(t, dir, ".other.tmp-4")
 }

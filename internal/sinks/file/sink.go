@@ -1,7 +1,7 @@
 // Package file implements the sink that writes a policy's secret to a local
 // file for a sidecar or an application to read.
 //
-// Three files sit side by side in the target folder:
+// Three files sit side by side in the target directory:
 //
 //   - <path>: the current secret in the configured format (raw, json or env).
 //   - <path>.pending: the pending secret, always JSON with its metadata.
@@ -10,14 +10,15 @@
 //     token's SHA-256, which ties it to one content of <path>.
 //
 // Every file is replaced with WriteAtomic and has mode 0600, whatever mode
-// an earlier file had. A consumer running as another user therefore cannot
-// read the file. Run it as the same user.
-// NOTE: a group-readable mode option would let a consumer in another uid
-// share the folder's group (Kubernetes fsGroup); it does not exist yet.
+// an earlier file had, so a consumer must run as the same user (or as root).
+// New removes temp files that a crash left behind.
+// NOTE: there is no option for a group-readable mode yet, which a consumer
+// in another uid would need to read through a shared group such as a
+// Kubernetes fsGroup.
 //
 // Promote writes the side file first and the current file second, then
 // removes the pending file. A crash between the two writes leaves a side
-// file whose hash does not match <path>; Read then returns the current
+// file whose hash does not match <path>. Read then returns the current
 // token with an empty TokenID and the pending secret, and the engine
 // repeats Promote.
 package file
@@ -28,6 +29,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/rotatord/rotatord/internal/policy"
@@ -53,7 +55,7 @@ type Sink struct {
 var _ sinks.Sink = (*Sink)(nil)
 
 // New checks cfg and returns a sink for the policy named policyName. The
-// folder of cfg.Path must exist, and cfg.Path must not be a folder or a
+// directory of cfg.Path must exist, and cfg.Path must not be a directory or a
 // symbolic link.
 func New(cfg policy.FileSink, policyName string) (*Sink, error) {
 	format := cfg.Format
@@ -79,7 +81,26 @@ func New(cfg policy.FileSink, policyName string) (*Sink, error) {
 	if err := checkTarget(path); err != nil {
 		return nil, fmt.Errorf("file sink %s: %w", path, err)
 	}
+	s.removeStaleTemps()
 	return s, nil
+}
+
+// removeStaleTemps deletes temp files that a crash in WriteAtomic left
+// behind, since they may hold a secret. It assumes this sink is the only
+// writer of its files.
+func (s *Sink) removeStaleTemps() {
+	for _, target := range []string{s.path, s.pendingPath, s.metaPath} {
+		dir, base := filepath.Split(target)
+		matches, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp-*"))
+		for _, m := range matches {
+			_ = os.Remove(m)
+		}
+	}
+}
+
+// globEscape quotes the characters that filepath.Glob treats as patterns.
+func globEscape(name string) string {
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`).Replace(name)
 }
 
 func checkConfig(cfg policy.FileSink, format string) error {
@@ -102,19 +123,19 @@ func checkConfig(cfg policy.FileSink, format string) error {
 func checkFolder(dir string) error {
 	info, err := os.Stat(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("folder %s does not exist: create it or mount the volume that holds it", dir)
+		return fmt.Errorf("directory %s does not exist: create it or mount the volume that holds it", dir)
 	}
 	if err != nil {
-		return fmt.Errorf("check folder: %w", err)
+		return fmt.Errorf("check directory: %w", err)
 	}
 	if !info.IsDir() {
-		return fmt.Errorf("%s is not a folder", dir)
+		return fmt.Errorf("%s is not a directory", dir)
 	}
 	return nil
 }
 
 // checkTarget rejects a path that a rename would not replace the way a
-// consumer expects: a folder, or a symbolic link whose target would be left
+// consumer expects: a directory, or a symbolic link whose target would be left
 // stale while the link itself is replaced.
 func checkTarget(path string) error {
 	info, err := os.Lstat(path)
@@ -128,7 +149,7 @@ func checkTarget(path string) error {
 	case mode&os.ModeSymlink != 0:
 		return fmt.Errorf("%s is a symbolic link: set path to the file it points to", path)
 	case mode.IsDir():
-		return fmt.Errorf("%s is a folder: set path to a file inside it", path)
+		return fmt.Errorf("%s is a directory: set path to a file inside it", path)
 	case !mode.IsRegular():
 		return fmt.Errorf("%s is not a regular file", path)
 	}
@@ -154,7 +175,7 @@ func (s *Sink) Read(ctx context.Context) (sinks.State, error) {
 	return sinks.State{Current: current, Pending: pending}, nil
 }
 
-// Stage writes s as the pending secret, unless the same secret is already
+// Stage writes sec as the pending secret, unless the same secret is already
 // pending.
 func (s *Sink) Stage(ctx context.Context, sec sinks.Secret) error {
 	if err := s.checkSecret(ctx, sec); err != nil {

@@ -26,13 +26,18 @@ type emulatorFlags struct {
 
 func parseEmulatorFlags(args []string, stdout io.Writer) (emulatorFlags, error) {
 	var f emulatorFlags
-	fs := newFlagSet("emulator", "emulator [--listen ADDR] [--management-token-file PATH] [FLAGS]", stdout)
-	fs.StringVar(&f.listen, "listen", "127.0.0.1:8181", "`address` to serve the Management API and data plane on")
-	fs.StringVar(&f.tokenFile, "management-token-file", "", "read the management token from this `file`")
+	fs := newFlagSet("emulator",
+		"emulator [--listen ADDR] [--management-token-file PATH] [FLAGS]", stdout)
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8181",
+		"`address` to serve the Management API and data plane on")
+	fs.StringVar(&f.tokenFile, "management-token-file", "",
+		"read the management token from this `file`")
 	fs.StringVar(&f.tokenEnv, "management-token-env", "ROTATORD_EMULATOR_TOKEN",
 		"read the management token from this environment `variable` when no file is given")
-	fs.StringVar(&f.accountID, "account-id", emulator.DefaultAccountID, "account `UUID` the paths must carry")
-	fs.StringVar(&f.clusterID, "cluster-id", emulator.DefaultClusterID, "cluster `UUID` the paths must carry")
+	fs.StringVar(&f.accountID, "account-id", emulator.DefaultAccountID,
+		"account `UUID` the Management API paths must contain")
+	fs.StringVar(&f.clusterID, "cluster-id", emulator.DefaultClusterID,
+		"cluster `UUID` the Management API paths must contain")
 	fs.DurationVar(&f.activationDelay, "activation-delay", 5*time.Second,
 		"how long a new database token answers 401 on the data plane")
 	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow a listen address that is not loopback")
@@ -44,11 +49,14 @@ func parseEmulatorFlags(args []string, stdout io.Writer) (emulatorFlags, error) 
 
 func (f emulatorFlags) validate() error {
 	if f.activationDelay < 0 {
-		return usageErrorf("emulator: --activation-delay %s must not be negative", f.activationDelay)
+		return usageErrorf("emulator: invalid --activation-delay %s: must not be negative",
+			f.activationDelay)
 	}
-	for name, id := range map[string]string{"--account-id": f.accountID, "--cluster-id": f.clusterID} {
+	ids := map[string]string{"--account-id": f.accountID, "--cluster-id": f.clusterID}
+	for name, id := range ids {
 		if !isUUID(id) {
-			return usageErrorf("emulator: %s %q must be a UUID such as %s", name, id, emulator.DefaultAccountID)
+			return usageErrorf("emulator: invalid %s %q: must be a UUID such as %s",
+				name, id, emulator.DefaultAccountID)
 		}
 	}
 	if !f.allowRemote && !isLoopback(f.listen) {
@@ -106,7 +114,8 @@ func (f emulatorFlags) managementToken() (token, source string, err error) {
 			return token, "management token from $" + f.tokenEnv, nil
 		}
 	}
-	return emulator.DefaultManagementToken, "default management token " + emulator.DefaultManagementToken, nil
+	source = "default management token " + emulator.DefaultManagementToken
+	return emulator.DefaultManagementToken, source, nil
 }
 
 func runEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) error {

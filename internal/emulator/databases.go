@@ -12,7 +12,7 @@ import (
 // tables so undelete can restore it.
 //
 // NOTE: the name of a deleted database stays taken, so create and rename
-// to that name answer 409. The real API's rule for reusing such names is
+// to that name return 409. The real API's rule for reusing such names is
 // not documented.
 type database struct {
 	id                 int64
@@ -86,11 +86,16 @@ func (e *Emulator) listDatabases(*http.Request) (any, error) {
 }
 
 func (e *Emulator) createDatabase(r *http.Request) (any, error) {
-	obj, err := decodeObject(r, "name", "maxTables", "maxColumnsPerTable", "retentionPeriod", "partitionTemplate")
+	obj, err := decodeObject(r,
+		"name", "maxTables", "maxColumnsPerTable", "retentionPeriod", "partitionTemplate")
 	if err != nil {
 		return nil, err
 	}
-	db := &database{maxTables: DefaultMaxTables, maxColumnsPerTable: DefaultMaxColumnsPerTable, tables: map[int64]*table{}}
+	db := &database{
+		maxTables:          DefaultMaxTables,
+		maxColumnsPerTable: DefaultMaxColumnsPerTable,
+		tables:             map[int64]*table{},
+	}
 	if err := requireField(obj, "name", &db.name); err != nil {
 		return nil, err
 	}
@@ -194,7 +199,8 @@ func (e *Emulator) updateDatabase(r *http.Request) (any, error) {
 		return nil, err
 	}
 	if set.empty() {
-		return nil, badRequest("empty update: set at least one of maxTables, maxColumnsPerTable, retentionPeriod")
+		return nil, badRequest(
+			"empty update: set at least one of maxTables, maxColumnsPerTable, retentionPeriod")
 	}
 
 	e.mu.Lock()

@@ -9,10 +9,10 @@ import (
 	"github.com/rotatord/rotatord/internal/mgmt"
 )
 
-// statusNoPermission answers a data-plane request whose token lacks the
-// permission. A real cluster answers 401 there, the same as for a token
-// that is not active yet, so the emulator does too. The error message tells
-// the two cases apart.
+// statusNoPermission is the status of a data-plane request whose token
+// lacks the permission. A real cluster returns 401 there, the same as for a
+// token that is not active yet, so the emulator does too. The error message
+// tells the two cases apart.
 const statusNoPermission = http.StatusUnauthorized
 
 func (e *Emulator) ping(*http.Request) (any, error) { return nil, nil }
@@ -69,8 +69,10 @@ func (e *Emulator) write(r *http.Request, param string) (any, error) {
 func dataToken(r *http.Request) (string, error) {
 	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	credential = strings.TrimSpace(credential)
-	if credential == "" || !(strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Token")) {
-		return "", unauthorized("missing database token: send Authorization: Bearer <token> or Token <token>")
+	known := strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Token")
+	if credential == "" || !known {
+		return "", unauthorized(
+			"missing database token: send Authorization: Bearer <token> or Token <token>")
 	}
 	return credential, nil
 }
@@ -94,7 +96,8 @@ func (e *Emulator) checkDataAccess(secretText, database, action string) error {
 		return unauthorized("database token %s is not active yet", id)
 	}
 	if !grants(info.Permissions, action, database) {
-		return newError(statusNoPermission, "database token %s has no %s permission on database %q", id, action, database)
+		return newError(statusNoPermission,
+			"database token %s has no %s permission on database %q", id, action, database)
 	}
 	if _, err := e.activeDatabase(database); err != nil {
 		return err

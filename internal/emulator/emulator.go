@@ -28,9 +28,9 @@ const (
 	DefaultManagementToken = "emulator-management-token"
 )
 
-// Database defaults applied on create. NOTE: the API text for database
-// create says 250 columns while its schema default says 200; the emulator
-// follows the schema and the API's own response examples.
+// Database defaults applied on create. NOTE: the description of database
+// create gives 250 columns, but the schema default and the response
+// examples give 200, so the emulator uses 200.
 const (
 	DefaultMaxTables          = 500
 	DefaultMaxColumnsPerTable = 200
@@ -42,12 +42,12 @@ type Config struct {
 	AccountID, ClusterID string
 	// ManagementToken is the bearer token of the Management API.
 	ManagementToken string
-	// ActivationDelay is how old a database token must be before the data
-	// plane accepts it.
+	// ActivationDelay is the minimum age of a database token before the
+	// data plane accepts it.
 	ActivationDelay time.Duration
 	// Clock drives token times, activation, expiry and injected latency.
 	Clock clock.Clock
-	// Logger receives one Debug record per request. It never sees a token.
+	// Logger receives one Debug record per request, which contains no token.
 	Logger *slog.Logger
 }
 
@@ -111,37 +111,49 @@ type operation struct {
 	run        func(r *http.Request) (any, error)
 }
 
-const scopePrefix = "/api/v0/accounts/{accountId}/clusters/{clusterId}"
+const (
+	scopePrefix = "/api/v0/accounts/{accountId}/clusters/{clusterId}"
+	dbPath      = "/databases/{databaseName}"
+	tablePath   = dbPath + "/tables/{tableName}"
+)
+
+// managementOp returns a Management API operation. Deletes succeed with
+// 204 and no body, everything else with 200.
+func managementOp(id, method, path string, run func(*http.Request) (any, error)) operation {
+	success := http.StatusOK
+	if method == http.MethodDelete {
+		success = http.StatusNoContent
+	}
+	return operation{id, method + " " + scopePrefix + path, success, true, run}
+}
 
 func (e *Emulator) operations() []operation {
-	mgmtOps := []operation{
-		{OpGetClusterDatabases, "GET /databases", http.StatusOK, true, e.listDatabases},
-		{OpCreateClusterDatabase, "POST /databases", http.StatusOK, true, e.createDatabase},
-		{OpUpdateClusterDatabase, "PATCH /databases/{databaseName}", http.StatusOK, true, e.updateDatabase},
-		{OpDeleteClusterDatabase, "DELETE /databases/{databaseName}", http.StatusNoContent, true, e.deleteDatabase},
-		{OpRenameClusterDatabase, "PUT /databases/{databaseName}/rename", http.StatusOK, true, e.renameDatabase},
-		{OpUndeleteClusterDatabase, "PUT /databases/{databaseId}/undelete", http.StatusOK, true, e.undeleteDatabase},
-		{OpCreateClusterDatabaseTable, "POST /databases/{databaseName}/tables", http.StatusOK, true, e.createTable},
-		{OpDeleteClusterDatabaseTable, "DELETE /databases/{databaseName}/tables/{tableName}", http.StatusNoContent, true, e.deleteTable},
-		{OpRenameClusterDatabaseTable, "PUT /databases/{databaseName}/tables/{tableName}/rename", http.StatusOK, true, e.renameTable},
-		{OpUndeleteClusterDatabaseTable, "PUT /databases/{databaseName}/tables/{tableId}/undelete", http.StatusOK, true, e.undeleteTable},
-		{OpGetDatabaseTokens, "GET /tokens", http.StatusOK, true, e.listTokens},
-		{OpCreateDatabaseToken, "POST /tokens", http.StatusOK, true, e.createToken},
-		{OpGetDatabaseToken, "GET /tokens/{tokenId}", http.StatusOK, true, e.getToken},
-		{OpUpdateDatabaseToken, "PATCH /tokens/{tokenId}", http.StatusOK, true, e.updateToken},
-		{OpDeleteDatabaseToken, "DELETE /tokens/{tokenId}", http.StatusNoContent, true, e.deleteToken},
+	const get, post, put, patch, del = "GET", "POST", "PUT", "PATCH", "DELETE"
+	return []operation{
+		managementOp(OpGetClusterDatabases, get, "/databases", e.listDatabases),
+		managementOp(OpCreateClusterDatabase, post, "/databases", e.createDatabase),
+		managementOp(OpUpdateClusterDatabase, patch, dbPath, e.updateDatabase),
+		managementOp(OpDeleteClusterDatabase, del, dbPath, e.deleteDatabase),
+		managementOp(OpRenameClusterDatabase, put, dbPath+"/rename", e.renameDatabase),
+		managementOp(OpUndeleteClusterDatabase, put, "/databases/{databaseId}/undelete",
+			e.undeleteDatabase),
+		managementOp(OpCreateClusterDatabaseTable, post, dbPath+"/tables", e.createTable),
+		managementOp(OpDeleteClusterDatabaseTable, del, tablePath, e.deleteTable),
+		managementOp(OpRenameClusterDatabaseTable, put, tablePath+"/rename", e.renameTable),
+		managementOp(OpUndeleteClusterDatabaseTable, put, dbPath+"/tables/{tableId}/undelete",
+			e.undeleteTable),
+		managementOp(OpGetDatabaseTokens, get, "/tokens", e.listTokens),
+		managementOp(OpCreateDatabaseToken, post, "/tokens", e.createToken),
+		managementOp(OpGetDatabaseToken, get, "/tokens/{tokenId}", e.getToken),
+		managementOp(OpUpdateDatabaseToken, patch, "/tokens/{tokenId}", e.updateToken),
+		managementOp(OpDeleteDatabaseToken, del, "/tokens/{tokenId}", e.deleteToken),
+
+		{OpPing, "GET /ping", http.StatusNoContent, false, e.ping},
+		{OpQuery, "GET /query", http.StatusOK, false, e.query},
+		{OpQuery, "POST /query", http.StatusOK, false, e.query},
+		{OpWrite, "POST /write", http.StatusNoContent, false, e.writeV1},
+		{OpWrite, "POST /api/v2/write", http.StatusNoContent, false, e.writeV2},
 	}
-	for i := range mgmtOps {
-		method, path, _ := strings.Cut(mgmtOps[i].pattern, " ")
-		mgmtOps[i].pattern = method + " " + scopePrefix + path
-	}
-	return append(mgmtOps,
-		operation{OpPing, "GET /ping", http.StatusNoContent, false, e.ping},
-		operation{OpQuery, "GET /query", http.StatusOK, false, e.query},
-		operation{OpQuery, "POST /query", http.StatusOK, false, e.query},
-		operation{OpWrite, "POST /write", http.StatusNoContent, false, e.writeV1},
-		operation{OpWrite, "POST /api/v2/write", http.StatusNoContent, false, e.writeV2},
-	)
 }
 
 func (e *Emulator) routes() http.Handler {
@@ -158,7 +170,7 @@ func (e *Emulator) routes() http.Handler {
 }
 
 // serve runs one request of op: count it, apply any fault, check the
-// management token and path IDs, run the operation and write the answer.
+// management token and path IDs, run the operation and write the response.
 func (e *Emulator) serve(op operation) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.countRequest(op.id)
@@ -182,18 +194,21 @@ func (e *Emulator) serve(op operation) http.Handler {
 	})
 }
 
-func (e *Emulator) finish(w http.ResponseWriter, r *http.Request, op operation, body any, err error) {
-	status := op.success
+func (e *Emulator) finish(
+	w http.ResponseWriter, r *http.Request, op operation, body any, err error,
+) {
+	log := e.cfg.Logger.With("operation", op.id, "method", r.Method)
 	switch {
 	case err != nil:
 		writeError(w, err)
-		status = statusOf(err)
+		log.Debug("emulator request failed", "status", statusOf(err), "error", err)
 	case body == nil:
 		w.WriteHeader(op.success)
+		log.Debug("emulator request", "status", op.success)
 	default:
 		writeJSON(w, op.success, body)
+		log.Debug("emulator request", "status", op.success)
 	}
-	e.cfg.Logger.Debug("emulator request", "operation", op.id, "method", r.Method, "status", status)
 }
 
 // authorizeManagement checks the management token, then the account and
@@ -204,9 +219,10 @@ func (e *Emulator) authorizeManagement(r *http.Request, op operation) error {
 		return nil
 	}
 	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	want := e.cfg.ManagementToken
-	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(credential), []byte(want)) != 1 {
-		return unauthorized("missing or invalid management token: send Authorization: Bearer <management token>")
+	match := subtle.ConstantTimeCompare([]byte(credential), []byte(e.cfg.ManagementToken)) == 1
+	if !strings.EqualFold(scheme, "Bearer") || !match {
+		return unauthorized(
+			"missing or invalid management token: send Authorization: Bearer <management token>")
 	}
 
 	account, cluster := r.PathValue("accountId"), r.PathValue("clusterId")
@@ -216,7 +232,8 @@ func (e *Emulator) authorizeManagement(r *http.Request, op operation) error {
 	case !isUUID(cluster):
 		return badRequest("invalid clusterId %q: must be a UUID", cluster)
 	case !strings.EqualFold(account, e.cfg.AccountID):
-		return newError(http.StatusForbidden, "account %s is not accessible with this management token", account)
+		return newError(http.StatusForbidden,
+			"account %s is not accessible with this management token", account)
 	case !strings.EqualFold(cluster, e.cfg.ClusterID):
 		return notFound("cluster %s not found in account %s", cluster, account)
 	}

@@ -46,7 +46,7 @@ type Fault struct {
 	// Status is the HTTP status of an injected error, 500 when zero.
 	Status int
 	// LoseResponse runs the operation, then closes the connection without
-	// an answer, so the client cannot tell whether the operation happened.
+	// a response, so the client cannot tell whether the operation happened.
 	LoseResponse bool
 	// Times is how many requests the fault affects before it clears
 	// itself; 0 means every request until cleared.
@@ -99,7 +99,8 @@ func (e *Emulator) takeFault(operation string) Fault {
 func (e *Emulator) applyFault(ctx context.Context, f Fault) error {
 	if f.Latency > 0 {
 		if err := clock.Sleep(ctx, e.cfg.Clock, f.Latency); err != nil {
-			return newError(http.StatusServiceUnavailable, "request ended during injected latency: %v", err)
+			return newError(http.StatusServiceUnavailable,
+				"request ended during injected latency: %v", err)
 		}
 	}
 	if f.Status == 0 && f.ErrorRate <= 0 {

@@ -42,7 +42,7 @@ func newHarness(t *testing.T, delay time.Duration) *harness {
 	}
 }
 
-// response is an HTTP answer with its body read.
+// response is an HTTP response with its body read.
 type response struct {
 	status int
 	header http.Header

@@ -99,24 +99,27 @@ func decodeObject(r *http.Request, allowed ...string) (map[string]json.RawMessag
 	return obj, checkKeys("request body", obj, allowed)
 }
 
-// decodeNested decodes raw, the value of what, as a JSON object whose keys
+// decodeNested decodes raw, the value of field, as a JSON object whose keys
 // are all in allowed.
-func decodeNested(what string, raw json.RawMessage, allowed ...string) (map[string]json.RawMessage, error) {
+func decodeNested(
+	field string, raw json.RawMessage, allowed ...string,
+) (map[string]json.RawMessage, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
-		return nil, badRequest("invalid %s: expected a JSON object", what)
+		return nil, badRequest("invalid %s: expected a JSON object", field)
 	}
-	return obj, checkKeys(what, obj, allowed)
+	return obj, checkKeys(field, obj, allowed)
 }
 
-func checkKeys(what string, obj map[string]json.RawMessage, allowed []string) error {
+func checkKeys(field string, obj map[string]json.RawMessage, allowed []string) error {
 	for key := range obj {
 		known := false
 		for _, a := range allowed {
 			known = known || key == a
 		}
 		if !known {
-			return badRequest("invalid %s: unknown property %q (allowed: %s)", what, key, strings.Join(allowed, ", "))
+			return badRequest("invalid %s: unknown property %q (allowed: %s)",
+				field, key, strings.Join(allowed, ", "))
 		}
 	}
 	return nil
@@ -152,7 +155,7 @@ func requireField(obj map[string]json.RawMessage, name string, dst any) error {
 	return nil
 }
 
-// muxErrorWriter turns the plain-text 404 and 405 answers of
+// muxErrorWriter turns the plain-text 404 and 405 responses of
 // http.ServeMux into JSON error bodies, keeping headers such as Allow.
 type muxErrorWriter struct {
 	http.ResponseWriter

@@ -67,7 +67,8 @@ func checkTableNameFree(db *database, name string) error {
 	case t == nil:
 		return nil
 	case t.deleted:
-		return conflict("table %q already exists in database %q as deleted table %d", name, db.name, t.id)
+		return conflict("table %q already exists in database %q as deleted table %d",
+			name, db.name, t.id)
 	default:
 		return conflict("table %q already exists in database %q", name, db.name)
 	}
@@ -77,7 +78,7 @@ func checkTableNameFree(db *database, name string) error {
 // reports the database's template, which it inherits.
 //
 // NOTE: maxTables is stored but not enforced, because the API does not
-// document the answer to a create beyond it.
+// document the response to a create beyond it.
 func (e *Emulator) createTable(r *http.Request) (any, error) {
 	if err := validateDatabaseName("databaseName", r.PathValue("databaseName")); err != nil {
 		return nil, err

@@ -39,7 +39,7 @@ type token struct {
 	hash [32]byte
 }
 
-// createdTokenBody is the create answer, the only one with accessToken.
+// createdTokenBody is the create response, the only one with accessToken.
 type createdTokenBody struct {
 	mgmt.Token
 	AccessToken string `json:"accessToken"`
@@ -127,7 +127,11 @@ func (e *Emulator) SeedToken(req mgmt.CreateTokenRequest) (mgmt.CreatedToken, er
 			return mgmt.CreatedToken{}, fmt.Errorf("seed token: %w", err)
 		}
 	}
-	info := TokenInfo{Description: req.Description, Permissions: req.Permissions, ExpiresAt: req.ExpiresAt}
+	info := TokenInfo{
+		Description: req.Description,
+		Permissions: req.Permissions,
+		ExpiresAt:   req.ExpiresAt,
+	}
 	created, err := e.addToken(cloneInfo(info))
 	if err != nil {
 		return mgmt.CreatedToken{}, fmt.Errorf("seed token: %w", err)

@@ -18,35 +18,37 @@ const (
 )
 
 var (
-	uuidPattern         = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	uuidPattern = regexp.MustCompile(
+		`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	databaseNamePattern = regexp.MustCompile(`^[A-Za-z0-9_/-]{1,64}$`)
 )
 
 // isUUID reports whether s is a UUID in the canonical 8-4-4-4-12 form.
 func isUUID(s string) bool { return uuidPattern.MatchString(s) }
 
-func validateDatabaseName(what, name string) error {
+func validateDatabaseName(field, name string) error {
 	if databaseNamePattern.MatchString(name) {
 		return nil
 	}
-	return badRequest("invalid %s %q: must be 1 to %d characters of letters, digits, '_', '-' and '/'",
-		what, name, maxDatabaseNameLength)
+	return badRequest(
+		"invalid %s %q: must be 1 to %d characters of letters, digits, '_', '-' and '/'",
+		field, name, maxDatabaseNameLength)
 }
 
 // validateTableName checks a table name. The schema sets only a minimum
 // length, so any non-empty UTF-8 string passes.
-func validateTableName(what, name string) error {
+func validateTableName(field, name string) error {
 	if name == "" || !utf8.ValidString(name) {
-		return badRequest("invalid %s %q: must be a non-empty UTF-8 string", what, name)
+		return badRequest("invalid %s %q: must be a non-empty UTF-8 string", field, name)
 	}
 	return nil
 }
 
 // parseID parses a database or table ID from a path: an int64 of at least 1.
-func parseID(what, s string) (int64, error) {
+func parseID(field, s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id < 1 {
-		return 0, badRequest("invalid %s %q: must be an integer of at least 1", what, s)
+		return 0, badRequest("invalid %s %q: must be an integer of at least 1", field, s)
 	}
 	return id, nil
 }
@@ -60,7 +62,8 @@ func decodeLimit(obj map[string]json.RawMessage, name string) (int, bool, error)
 		return 0, present, err
 	}
 	if v < 1 || v > math.MaxInt32 {
-		return 0, true, badRequest("invalid %s %d: must be between 1 and %d", name, v, math.MaxInt32)
+		return 0, true, badRequest("invalid %s %d: must be between 1 and %d",
+			name, v, math.MaxInt32)
 	}
 	return int(v), true, nil
 }
@@ -73,7 +76,8 @@ func decodeRetention(obj map[string]json.RawMessage) (int64, bool, error) {
 		return 0, present, err
 	}
 	if v < 0 {
-		return 0, true, badRequest("invalid retentionPeriod %d: must be 0 (keep forever) or more nanoseconds", v)
+		return 0, true, badRequest(
+			"invalid retentionPeriod %d: must be 0 (keep forever) or more nanoseconds", v)
 	}
 	return v, true, nil
 }
@@ -87,7 +91,8 @@ func decodeTemplate(obj map[string]json.RawMessage) ([]mgmt.PartitionPart, error
 		return nil, err
 	}
 	if len(raws) < 1 || len(raws) > maxTemplateParts {
-		return nil, badRequest("invalid partitionTemplate: has %d parts, must have 1 to %d", len(raws), maxTemplateParts)
+		return nil, badRequest("invalid partitionTemplate: has %d parts, must have 1 to %d",
+			len(raws), maxTemplateParts)
 	}
 	parts := make([]mgmt.PartitionPart, 0, len(raws))
 	for i, raw := range raws {
@@ -106,14 +111,14 @@ func decodeTemplate(obj map[string]json.RawMessage) ([]mgmt.PartitionPart, error
 }
 
 func decodePart(i int, raw json.RawMessage) (mgmt.PartitionPart, error) {
-	what := "partitionTemplate[" + strconv.Itoa(i) + "]"
-	obj, err := decodeNested(what, raw, "type", "value")
+	field := "partitionTemplate[" + strconv.Itoa(i) + "]"
+	obj, err := decodeNested(field, raw, "type", "value")
 	if err != nil {
 		return mgmt.PartitionPart{}, err
 	}
 	var part mgmt.PartitionPart
 	if err := requireField(obj, "type", &part.Type); err != nil {
-		return part, badRequest("invalid %s: %v", what, err)
+		return part, badRequest("invalid %s: %v", field, err)
 	}
 	switch part.Type {
 	case mgmt.PartTag, mgmt.PartTime:
@@ -127,7 +132,7 @@ func decodePart(i int, raw json.RawMessage) (mgmt.PartitionPart, error) {
 		err = badRequest("unknown type %q, must be tag, time or bucket", part.Type)
 	}
 	if err != nil {
-		return part, badRequest("invalid %s: %v", what, err)
+		return part, badRequest("invalid %s: %v", field, err)
 	}
 	return part, nil
 }
@@ -179,19 +184,19 @@ func decodePermissions(obj map[string]json.RawMessage) ([]mgmt.Permission, bool,
 	}
 	perms := make([]mgmt.Permission, 0, len(raws))
 	for i, raw := range raws {
-		what := "permissions[" + strconv.Itoa(i) + "]"
-		entry, err := decodeNested(what, raw, "action", "resource")
+		field := "permissions[" + strconv.Itoa(i) + "]"
+		entry, err := decodeNested(field, raw, "action", "resource")
 		if err != nil {
 			return nil, true, err
 		}
 		var p mgmt.Permission
 		if err := requireField(entry, "action", &p.Action); err != nil {
-			return nil, true, badRequest("invalid %s: %v", what, err)
+			return nil, true, badRequest("invalid %s: %v", field, err)
 		}
 		if err := requireField(entry, "resource", &p.Resource); err != nil {
-			return nil, true, badRequest("invalid %s: %v", what, err)
+			return nil, true, badRequest("invalid %s: %v", field, err)
 		}
-		if err := validatePermission(what, p); err != nil {
+		if err := validatePermission(field, p); err != nil {
 			return nil, true, err
 		}
 		perms = append(perms, p)
@@ -199,12 +204,12 @@ func decodePermissions(obj map[string]json.RawMessage) ([]mgmt.Permission, bool,
 	return perms, true, nil
 }
 
-func validatePermission(what string, p mgmt.Permission) error {
+func validatePermission(field string, p mgmt.Permission) error {
 	if p.Action != mgmt.ActionRead && p.Action != mgmt.ActionWrite {
-		return badRequest("invalid %s: action %q must be read or write", what, p.Action)
+		return badRequest("invalid %s: action %q must be read or write", field, p.Action)
 	}
 	if p.Resource == mgmt.AllDatabases {
 		return nil
 	}
-	return validateDatabaseName(what+" resource", p.Resource)
+	return validateDatabaseName(field+" resource", p.Resource)
 }

@@ -93,6 +93,9 @@ func describeDecodeError(err error) string {
 		return fmt.Sprintf("expected %s, got %s", kindName(ute.Expected.Type()), kindName(reflect.TypeOf(ute.Value)))
 	case errors.As(err, &pe):
 		return fmt.Sprintf("%q is not %s", fmt.Sprint(pe.Value), kindName(pe.Expected.Type()))
+	case strings.HasPrefix(err.Error(), "expected a map or struct"):
+		// mapstructure returns this one as a plain error.
+		return "expected a mapping"
 	}
 	return err.Error()
 }

@@ -43,27 +43,34 @@ func globalDefaults() map[string]any {
 }
 
 // applyDefaults fills what globalDefaults cannot reach: the management
-// token source and the settings of each policy and sink. A policy timing
-// field left at 0 inherits the value from the defaults section.
+// token source and the settings of each policy and sink. Policy timing is
+// inherited later, by inheritTiming, so that validation sees the values
+// the file gave each policy.
 func applyDefaults(cfg *Config) {
 	mt := &cfg.Cluster.ManagementToken
 	if mt.Env == "" && mt.File == "" {
 		mt.Env = DefaultManagementTokenEnv
 	}
 	for i := range cfg.Policies {
-		applyPolicyDefaults(&cfg.Policies[i], cfg.Defaults)
+		p := &cfg.Policies[i]
+		setDefault(&p.ExpiryMargin, DefaultExpiryMargin)
+		setDefault(&p.MaxFailures, DefaultMaxFailures)
+		for j := range p.Sinks {
+			applySinkDefaults(&p.Sinks[j])
+		}
 	}
 }
 
-func applyPolicyDefaults(p *Policy, d Defaults) {
-	setDefault(&p.Grace, d.Grace)
-	setDefault(&p.PropagationTimeout, d.PropagationTimeout)
-	setDefault(&p.PropagationWait, d.PropagationWait)
-	setDefault(&p.MinInterval, d.MinInterval)
-	setDefault(&p.ExpiryMargin, DefaultExpiryMargin)
-	setDefault(&p.MaxFailures, DefaultMaxFailures)
-	for i := range p.Sinks {
-		applySinkDefaults(&p.Sinks[i])
+// inheritTiming gives every policy timing field left at 0 the value of the
+// defaults section.
+func inheritTiming(cfg *Config) {
+	d := cfg.Defaults
+	for i := range cfg.Policies {
+		p := &cfg.Policies[i]
+		setDefault(&p.Grace, d.Grace)
+		setDefault(&p.PropagationTimeout, d.PropagationTimeout)
+		setDefault(&p.PropagationWait, d.PropagationWait)
+		setDefault(&p.MinInterval, d.MinInterval)
 	}
 }
 

@@ -12,8 +12,12 @@ import (
 const EnvPrefix = "ROTATORD_"
 
 // envIgnored are ROTATORD_ variables that are not settings, so they draw
-// no unknown-variable warning. ROTATORD_CONFIG names the file itself.
-var envIgnored = map[string]bool{"CONFIG": true}
+// no unknown-variable warning: ROTATORD_CONFIG names the file itself, and
+// the others belong to the emulator, the demo and the test setup.
+var envIgnored = map[string]bool{
+	"CONFIG": true, "EMULATOR_TOKEN": true, "DEMO_MANAGEMENT_TOKEN": true,
+	"TEST_HALT_AT": true, "REQUIRE_SERVERS": true, "VAULT_BIN": true, "KUMO_BIN": true,
+}
 
 // envKeys maps a normalized variable name (lowercase, no underscores) to
 // the key it overrides, for every scalar setting outside of lists.

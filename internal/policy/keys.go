@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -18,25 +19,19 @@ var secretKeys = map[string]bool{
 	"vaulttoken":      true,
 }
 
-// unknownKey records a key that no setting has. Keys that look like a
-// secret get a message that points to the env or file form instead.
-func (ps *problems) unknownKey(path string) {
-	segs := splitPath(path)
-	last := segs[len(segs)-1]
-	parent := typeAt(segs[:len(segs)-1])
-
+// unknownKey records a key that struct type parent does not have. Keys that
+// look like a secret get a message that points to the env or file form.
+func (ps *problems) unknownKey(path, key string, parent reflect.Type) {
 	var names []string
-	if parent != nil {
-		for _, f := range schemaFields(parent) {
-			names = append(names, f.name)
-		}
+	for _, f := range schemaFields(parent) {
+		names = append(names, f.name)
 	}
 
-	if secretKeys[strings.ToLower(last.key)] {
-		ps.add(path, "%s", secretKeyMessage(last.key, names))
+	if secretKeys[strings.ToLower(key)] {
+		ps.add(path, "%s", secretKeyMessage(key, names))
 		return
 	}
-	if s := suggest(last.key, names); s != "" {
+	if s := suggest(key, names); s != "" {
 		ps.add(path, "unknown key (did you mean %q?)", s)
 		return
 	}
@@ -53,7 +48,6 @@ func secretKeyMessage(key string, names []string) string {
 	}
 	return msg + "; read it from an environment variable or a file (see the env and file keys)"
 }
-
 
 // suggest returns the known name closest to an unknown key, or "" when
 // none is close enough to be a likely typo.

@@ -98,6 +98,7 @@ func build(k *koanf.Koanf, environ []string) (*Config, error) {
 		}
 	}
 	ps.warnings = append(ps.warnings, checked.warnings...)
+	inheritTiming(cfg)
 
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -146,7 +147,7 @@ func checkKeys(raw any, t reflect.Type, path string, ps *problems) {
 			if ft, ok := fields[key]; ok {
 				checkKeys(value, ft, child, ps)
 			} else {
-				ps.unknownKey(child)
+				ps.unknownKey(child, key, t)
 			}
 		}
 	case reflect.Slice:

@@ -31,7 +31,7 @@ func validate(cfg *Config, ps *problems) {
 	}
 
 	validateDefaults(cfg.Defaults, ps)
-	validatePolicies(cfg.Policies, ps)
+	validatePolicies(cfg.Policies, cfg.Defaults, ps)
 }
 
 func validateCluster(c Cluster, ps *problems) {

@@ -103,7 +103,7 @@ func validatePart(part mgmt.PartitionPart, path string, ps *problems) {
 		if b.TagName == "" {
 			ps.add(path+".value.tagName", "required for a bucket part")
 		}
-		if (b.NumberOfBuckets < 1 || b.NumberOfBuckets > maxBuckets) {
+		if b.NumberOfBuckets < 1 || b.NumberOfBuckets > maxBuckets {
 			ps.add(path+".value.numberOfBuckets", "%d is outside 1 to %d", b.NumberOfBuckets, maxBuckets)
 		}
 	default:

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"time"
@@ -15,7 +16,7 @@ var policyNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 // has a unit mistake, such as 30s written for 30d.
 const minRetention = time.Hour
 
-func validatePolicies(policies []Policy, ps *problems) {
+func validatePolicies(policies []Policy, defaults Defaults, ps *problems) {
 	names := map[string]string{}
 	sinks := map[string]string{}
 	for i := range policies {
@@ -23,7 +24,7 @@ func validatePolicies(policies []Policy, ps *problems) {
 		path := fmt.Sprintf("policies[%d]", i)
 		validatePolicyName(p.Name, path, names, ps)
 		validateToken(p, path, ps)
-		validateTiming(p, path, ps)
+		validateTiming(p, defaults, path, ps)
 		validateDatabases(p.Databases, path, ps)
 		validateSinks(p.Sinks, path, sinks, ps)
 	}
@@ -69,9 +70,11 @@ func validateToken(p *Policy, path string, ps *problems) {
 	}
 }
 
-func validateTiming(p *Policy, path string, ps *problems) {
-	positive(ps, path+".grace", p.Grace)
-	positive(ps, path+".propagationTimeout", p.PropagationTimeout)
+// validateTiming checks the timing a policy sets itself; 0 inherits the
+// defaults section, which is checked on its own.
+func validateTiming(p *Policy, d Defaults, path string, ps *problems) {
+	nonNegative(ps, path+".grace", p.Grace)
+	nonNegative(ps, path+".propagationTimeout", p.PropagationTimeout)
 	nonNegative(ps, path+".propagationWait", p.PropagationWait)
 	nonNegative(ps, path+".maxAge", p.MaxAge)
 	nonNegative(ps, path+".expiryMargin", p.ExpiryMargin)
@@ -82,7 +85,8 @@ func validateTiming(p *Policy, path string, ps *problems) {
 	}
 
 	nonNegative(ps, path+".lifetime", p.Lifetime)
-	if least := p.Grace + p.PropagationTimeout; p.Lifetime > 0 && p.Lifetime <= least {
+	grace, timeout := cmp.Or(p.Grace, d.Grace), cmp.Or(p.PropagationTimeout, d.PropagationTimeout)
+	if least := grace + timeout; p.Lifetime > 0 && p.Lifetime <= least {
 		ps.add(path+".lifetime", "%s is not longer than grace + propagationTimeout (%s), "+
 			"so the token could expire during its own rotation; raise it above %s", p.Lifetime, least, least)
 	}

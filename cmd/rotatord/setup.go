@@ -39,7 +39,7 @@ func configFlagDefault() string {
 func loadConfig(path string) (*policy.Config, error) {
 	cfg, err := policy.Load(path, os.Environ())
 	if err != nil {
-		return nil, usageError{fmt.Errorf("load config %s: %w", path, err)}
+		return nil, usageError{err}
 	}
 	return cfg, nil
 }

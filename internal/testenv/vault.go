@@ -116,11 +116,12 @@ func StartVault(t testing.TB) *VaultServer {
 	return v
 }
 
-// StopServers stops the shared servers that Vault started.
+// StopServers stops the shared servers that Vault and Kumo started.
 func StopServers() {
 	if shared.server != nil {
 		shared.server.Stop()
 	}
+	StopKumo()
 }
 
 // Stop kills the server and waits for it to exit. It is safe to call twice.

@@ -44,7 +44,7 @@ func globalDefaults() map[string]any {
 
 // applyDefaults fills what globalDefaults cannot reach: the management
 // token source and the settings of each policy and sink. Policy timing is
-// inherited later, by inheritTiming, so that validation sees the values
+// inherited later, by inheritTiming, so that validation checks the values
 // the file gave each policy.
 func applyDefaults(cfg *Config) {
 	mt := &cfg.Cluster.ManagementToken

@@ -11,7 +11,7 @@ type Problem struct {
 	// Path locates the value, like "policies[1].sinks[0].path". It is
 	// empty for problems with the file as a whole.
 	Path string
-	// Message says what is wrong and how to fix it.
+	// Message explains what is wrong and how to fix it.
 	Message string
 }
 

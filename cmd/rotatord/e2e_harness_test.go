@@ -170,7 +170,8 @@ func (w *world) writeConfig(tokenID string, grace time.Duration) {
 }
 
 func (w *world) env(extra ...string) []string {
-	env := append(os.Environ(),
+	env := append(os.Environ(), awsEnv...)
+	env = append(env,
 		"INFLUX_MANAGEMENT_TOKEN="+emulator.DefaultManagementToken,
 		"VAULT_TOKEN="+w.vault.RootToken)
 	return append(env, extra...)

@@ -26,7 +26,7 @@ import (
 // shared by the engines of one test, so a test can "restart" rotatord by
 // building a second engine on the same state.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	clock    *clock.Fake
 	emu      *emulator.Emulator
 	server   *emulator.Server
@@ -39,7 +39,7 @@ type harness struct {
 
 const activationDelay = 5 * time.Second
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -1,0 +1,62 @@
+package rotate
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rotatord/rotatord/internal/policy"
+)
+
+func TestRotateManyRespectsConcurrency(t *testing.T) {
+	h := newHarness(t)
+	for i := range 6 {
+		tok := h.seed(fmt.Sprintf("writer %d", i), writeTelemetry...)
+		h.addPolicy(fmt.Sprintf("p%d", i), policy.TokenRef{ID: tok.ID}, nil)
+	}
+	h.cfg.Concurrency = 2
+	var mu sync.Mutex
+	running, peak := map[string]bool{}, 0
+	h.stepHook = func(p, step string) {
+		mu.Lock()
+		defer mu.Unlock()
+		running[p] = step != stepOldDeleted
+		count := 0
+		for _, r := range running {
+			if r {
+				count++
+			}
+		}
+		peak = max(peak, count)
+	}
+
+	results := h.engine().RotateMany(context.Background(), nil, RunOptions{})
+
+	for _, r := range results {
+		require.NoError(t, r.Err, r.Policy)
+	}
+	require.Len(t, h.liveTokenIDs(), 6)
+	require.LessOrEqual(t, peak, 2, "more rotations ran at once than the concurrency limit")
+	require.Equal(t, 2, peak, "rotations never overlapped, so the limit was not exercised")
+}
+
+// BenchmarkRotate measures one full rotation against the in-process
+// emulator with a JSON file sink. The fake clock skips the activation
+// delay and the grace window, so this is the cost of the engine, the
+// client, the file writes and the HTTP round trips.
+func BenchmarkRotate(b *testing.B) {
+	h := newHarness(b)
+	tok := h.seed("ingest writer", writeTelemetry...)
+	h.addPolicy("ingest", policy.TokenRef{ID: tok.ID}, nil)
+	e := h.engine()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if res := e.Rotate(context.Background(), "ingest", RunOptions{}); res.Err != nil {
+			b.Fatal(res.Err)
+		}
+	}
+}

@@ -88,6 +88,10 @@ type Policy struct {
 	// MaxFailures is how many failed attempts in a row mark the policy as
 	// needing attention.
 	MaxFailures int `koanf:"maxFailures"`
+	// SyncInterval is how often the policy's "rotatord sync" sidecars poll
+	// the central sink. The grace window must exceed it, so every sidecar
+	// copies the new secret before the old token is deleted.
+	SyncInterval time.Duration `koanf:"syncInterval"`
 }
 
 // TokenRef names the token a policy rotates: by ID, or by description when

@@ -80,6 +80,7 @@ func validateTiming(p *Policy, d Defaults, path string, ps *problems) {
 	nonNegative(ps, path+".expiryMargin", p.ExpiryMargin)
 	nonNegative(ps, path+".minInterval", p.MinInterval)
 	nonNegative(ps, path+".jitter", p.Jitter)
+	nonNegative(ps, path+".syncInterval", p.SyncInterval)
 	if p.MaxFailures < 0 {
 		ps.add(path+".maxFailures", "%d is negative", p.MaxFailures)
 	}
@@ -89,6 +90,11 @@ func validateTiming(p *Policy, d Defaults, path string, ps *problems) {
 	if least := grace + timeout; p.Lifetime > 0 && p.Lifetime <= least {
 		ps.add(path+".lifetime", "%s is not longer than grace + propagationTimeout (%s), "+
 			"so the token could expire during its own rotation; raise it above %s", p.Lifetime, least, least)
+	}
+
+	if p.SyncInterval > 0 && grace <= p.SyncInterval {
+		ps.warn(path+".grace", "%s does not exceed syncInterval %s, so a sidecar may still serve the old "+
+			"token when it is deleted; raise grace above %s", grace, p.SyncInterval, p.SyncInterval)
 	}
 
 	if p.Schedule != "" {

@@ -218,3 +218,17 @@ func TestLifetimeLongEnoughPasses(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "1h11m0s", cfg.Policies[0].Lifetime.String())
 }
+
+func TestGraceNotAboveSyncIntervalWarns(t *testing.T) {
+	tree := validConfig()
+	policies := tree["policies"].([]any)
+	p := policies[0].(map[string]any)
+	p["grace"] = "30s"
+	p["syncInterval"] = "1m"
+
+	cfg, err := parseTree(t, tree)
+
+	require.NoError(t, err)
+	require.Len(t, cfg.Warnings, 1)
+	require.Contains(t, cfg.Warnings[0], "policies[0].grace: 30s does not exceed syncInterval 1m0s")
+}

@@ -10,10 +10,6 @@ func runService(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return errors.New("not implemented yet")
 }
 
-func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
-}
-
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return errors.New("not implemented yet")
 }

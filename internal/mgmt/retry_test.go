@@ -334,9 +334,12 @@ func TestGetAttemptTimeoutRetried(t *testing.T) {
 	require.Equal(t, 2, srv.count())
 }
 
-// hang answers only once release is closed or the client goes away.
+// hang answers only once release is closed or the client goes away. It
+// reads the body first, because the server notices a closed connection
+// only after that.
 func hang(release <-chan struct{}) step {
 	return func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
 		select {
 		case <-release:
 		case <-r.Context().Done():

@@ -18,11 +18,11 @@ import (
 	"github.com/rotatord/rotatord/internal/clock"
 )
 
-// Answer body limits. A list of tokens is about 300 bytes per token, so
-// maxAnswerBytes leaves room for tens of thousands of tokens.
+// Response body limits. A list of tokens is about 300 bytes per token, so
+// maxResponseBytes leaves room for tens of thousands of tokens.
 const (
-	maxAnswerBytes = 16 << 20
-	maxErrorBytes  = 64 << 10
+	maxResponseBytes = 16 << 20
+	maxErrorBytes    = 64 << 10
 )
 
 const userAgent = "rotatord-mgmt"
@@ -32,15 +32,15 @@ type attemptResult struct {
 	status int
 	header http.Header
 	body   []byte
-	// err is a transport error, or an *APIError for a non-2xx answer.
+	// err is a transport error, or an *APIError for a non-2xx response.
 	err error
 	// sent reports that the whole request was written, so the server may
-	// have acted on it even if no answer came back.
+	// have acted on it even if no response came back.
 	sent bool
 }
 
 // call sends one operation, retrying idempotent ones, and returns the body
-// of its 2xx answer. body is encoded as JSON unless it is nil.
+// of its 2xx response. body is encoded as JSON unless it is nil.
 func (c *Client) call(ctx context.Context, op operation, u *url.URL, body any) ([]byte, error) {
 	var payload []byte
 	if body != nil {
@@ -74,9 +74,11 @@ func (c *Client) call(ctx context.Context, op operation, u *url.URL, body any) (
 	}
 }
 
-// attempt sends the request once and reads the answer within the attempt
+// attempt sends the request once and reads the response within the attempt
 // timeout, then reports it to the Observe hook and the debug log.
-func (c *Client) attempt(ctx context.Context, op operation, u *url.URL, payload []byte, n int) attemptResult {
+func (c *Client) attempt(
+	ctx context.Context, op operation, u *url.URL, payload []byte, n int,
+) attemptResult {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
@@ -102,7 +104,9 @@ func (c *Client) attempt(ctx context.Context, op operation, u *url.URL, payload 
 	return res
 }
 
-func (c *Client) newRequest(ctx context.Context, op operation, u *url.URL, payload []byte) *http.Request {
+func (c *Client) newRequest(
+	ctx context.Context, op operation, u *url.URL, payload []byte,
+) *http.Request {
 	var body io.Reader = http.NoBody
 	if payload != nil {
 		body = bytes.NewReader(payload)
@@ -120,7 +124,7 @@ func (c *Client) newRequest(ctx context.Context, op operation, u *url.URL, paylo
 	return req
 }
 
-// roundTrip sends req and reads a bounded answer body. A non-2xx answer
+// roundTrip sends req and reads a bounded response body. A non-2xx response
 // comes back with err set to errStatus; attempt turns it into an APIError.
 func (c *Client) roundTrip(req *http.Request) attemptResult {
 	resp, err := c.http.Do(req)
@@ -130,17 +134,17 @@ func (c *Client) roundTrip(req *http.Request) attemptResult {
 	defer resp.Body.Close()
 
 	res := attemptResult{status: resp.StatusCode, header: resp.Header}
-	limit := int64(maxAnswerBytes)
+	limit := int64(maxResponseBytes)
 	if !success(resp.StatusCode) {
 		limit = maxErrorBytes
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	switch {
 	case err != nil && success(resp.StatusCode):
-		// The answer was cut off, so treat it like a network error.
-		return attemptResult{err: fmt.Errorf("read answer: %w", err)}
+		// The response was cut off, so treat it like a network error.
+		return attemptResult{err: fmt.Errorf("read response: %w", err)}
 	case int64(len(body)) > limit && success(resp.StatusCode):
-		res.err = fmt.Errorf("%w: answer is larger than %d bytes", ErrMalformedResponse, limit)
+		res.err = fmt.Errorf("%w: response is larger than %d bytes", ErrMalformedResponse, limit)
 		return res
 	case int64(len(body)) > limit:
 		body = body[:limit]
@@ -185,11 +189,11 @@ func outcomeUnknown(res attemptResult, isAPI bool) bool {
 	if isAPI {
 		return retryableStatus(res.status)
 	}
-	// A 2xx answer that could not be used still means the server acted.
+	// A 2xx response that could not be used still means the server acted.
 	return res.sent || success(res.status)
 }
 
-// checkContentType rejects a 2xx answer that declares a type other than
+// checkContentType rejects a 2xx response that declares a type other than
 // JSON. A missing Content-Type is accepted.
 func checkContentType(header http.Header) error {
 	value := header.Get("Content-Type")

@@ -5,7 +5,7 @@
 // PATCH and DELETE are retried on network errors, 429 and 5xx with capped
 // exponential backoff and full jitter. POST and PUT are sent once: when
 // their outcome is unknown (a timeout or reset after the request was sent,
-// a 429 or 5xx, or an unreadable 2xx answer) the error wraps
+// a 429 or 5xx, or an unreadable 2xx response) the error wraps
 // ErrOutcomeUnknown, and the caller lists the objects to find out what the
 // attempt made before it tries again.
 //
@@ -52,7 +52,7 @@ type Options struct {
 	// HTTPClient sends the requests. The Client uses a copy that never
 	// follows redirects. Default: a client with dial and TLS timeouts.
 	HTTPClient *http.Client
-	// RequestTimeout bounds each attempt, answer body included. Default 30s.
+	// RequestTimeout bounds each attempt, response body included. Default 30s.
 	RequestTimeout time.Duration
 	// MaxRetries is how many times a GET, PATCH or DELETE is repeated after
 	// its first attempt. Zero means DefaultMaxRetries, negative means none.
@@ -146,7 +146,8 @@ func validateOptions(opts Options) (*url.URL, error) {
 	minBackoff := orDefault(opts.MinBackoff, DefaultMinBackoff)
 	maxBackoff := orDefault(opts.MaxBackoff, DefaultMaxBackoff)
 	if minBackoff > maxBackoff {
-		errs = append(errs, fmt.Errorf("min backoff %s is above max backoff %s", minBackoff, maxBackoff))
+		err := fmt.Errorf("min backoff %s is above max backoff %s", minBackoff, maxBackoff)
+		errs = append(errs, err)
 	}
 	return base, errors.Join(errs...)
 }
@@ -169,7 +170,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	case u.Host == "":
 		return nil, errors.New("base url has no host")
 	case u.User != nil:
-		return nil, errors.New("base url must not contain credentials; pass the token in Options.Token")
+		return nil, errors.New("base url contains credentials, set Options.Token instead")
 	case u.RawQuery != "" || u.Fragment != "":
 		return nil, errors.New("base url must not have a query or fragment")
 	}
@@ -180,7 +181,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 }
 
 // noRedirects returns a copy of hc (or of a default client) that returns
-// 3xx answers as they are. Following one could send the bearer token to
+// 3xx responses as they are. Following one could send the bearer token to
 // another host or replay a POST as a GET.
 func noRedirects(hc *http.Client) *http.Client {
 	var copied http.Client

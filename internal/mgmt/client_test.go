@@ -36,7 +36,7 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		"missing url":      {func(o *Options) { o.BaseURL = "" }, "base url is missing"},
 		"relative url":     {func(o *Options) { o.BaseURL = "/api/v0" }, `scheme "" is not http or https`},
 		"ftp url":          {func(o *Options) { o.BaseURL = "ftp://host/api" }, `scheme "ftp"`},
-		"credentials":      {func(o *Options) { o.BaseURL = "https://u:p@host/api" }, "must not contain credentials"},
+		"credentials":      {func(o *Options) { o.BaseURL = "https://u:p@host/api" }, "contains credentials"},
 		"query":            {func(o *Options) { o.BaseURL = "https://host/api?x=1" }, "query or fragment"},
 		"bad account":      {func(o *Options) { o.AccountID = "acct" }, `account id "acct" is not a UUID`},
 		"bad cluster":      {func(o *Options) { o.ClusterID = "" }, `cluster id "" is not a UUID`},

@@ -17,9 +17,9 @@ type databaseWire struct {
 	PartitionTemplate  []PartitionPart `json:"partitionTemplate"`
 }
 
-// databaseShape says which fields an answer must carry: list, create and
-// update answers have a retention period but no ID, rename and undelete
-// answers have an ID and may leave the retention period out.
+// databaseShape says which fields a response must carry: list, create and
+// update responses have a retention period but no ID, rename and undelete
+// responses have an ID and may leave the retention period out.
 type databaseShape struct {
 	withID bool
 }
@@ -84,20 +84,23 @@ func (c *Client) CreateDatabase(ctx context.Context, req CreateDatabaseRequest) 
 		return Database{}, fmt.Errorf("%s: %w", opCreateDatabase.phrase, err)
 	}
 	data, err := c.call(ctx, opCreateDatabase, c.endpoint("databases"), req)
-	return c.databaseAnswer(opCreateDatabase, data, err, databaseShape{})
+	return c.databaseResponse(opCreateDatabase, data, err, databaseShape{})
 }
 
 // UpdateDatabase changes the limits or retention period of a database. At
 // least one field of req must be set.
-func (c *Client) UpdateDatabase(ctx context.Context, name string, req UpdateDatabaseRequest) (Database, error) {
+func (c *Client) UpdateDatabase(
+	ctx context.Context, name string, req UpdateDatabaseRequest,
+) (Database, error) {
 	if err := checkName("database", name); err != nil {
 		return Database{}, fmt.Errorf("%s: %w", opUpdateDatabase.phrase, err)
 	}
 	if req.MaxTables == nil && req.MaxColumnsPerTable == nil && req.RetentionPeriod == nil {
-		return Database{}, fmt.Errorf("%s %q: %w: the request sets no field", opUpdateDatabase.phrase, name, errInvalidArgument)
+		return Database{}, fmt.Errorf("%s %q: %w: the request sets no field",
+			opUpdateDatabase.phrase, name, errInvalidArgument)
 	}
 	data, err := c.call(ctx, opUpdateDatabase, c.endpoint("databases", name), req)
-	return c.databaseAnswer(opUpdateDatabase, data, err, databaseShape{})
+	return c.databaseResponse(opUpdateDatabase, data, err, databaseShape{})
 }
 
 // DeleteDatabase deletes a database. The call is retried on transient
@@ -123,7 +126,7 @@ func (c *Client) RenameDatabase(ctx context.Context, name, newName string) (Data
 		Name string `json:"name"`
 	}{Name: newName}
 	data, err := c.call(ctx, opRenameDatabase, c.endpoint("databases", name, "rename"), body)
-	return c.databaseAnswer(opRenameDatabase, data, err, databaseShape{withID: true})
+	return c.databaseResponse(opRenameDatabase, data, err, databaseShape{withID: true})
 }
 
 // UndeleteDatabase restores a soft-deleted database by its ID. The call is
@@ -133,10 +136,12 @@ func (c *Client) UndeleteDatabase(ctx context.Context, id int64) (Database, erro
 		return Database{}, fmt.Errorf("%s: %w", opUndeleteDB.phrase, err)
 	}
 	data, err := c.call(ctx, opUndeleteDB, c.endpoint("databases", formatID(id), "undelete"), nil)
-	return c.databaseAnswer(opUndeleteDB, data, err, databaseShape{withID: true})
+	return c.databaseResponse(opUndeleteDB, data, err, databaseShape{withID: true})
 }
 
-func (c *Client) databaseAnswer(op operation, data []byte, err error, shape databaseShape) (Database, error) {
+func (c *Client) databaseResponse(
+	op operation, data []byte, err error, shape databaseShape,
+) (Database, error) {
 	if err != nil {
 		return Database{}, err
 	}

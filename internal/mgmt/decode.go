@@ -6,11 +6,11 @@ import (
 	"strings"
 )
 
-// The decoders below read answers into structs of pointers, so a required
+// The decoders below read responses into structs of pointers, so a required
 // field that is missing or null is told apart from a zero value, then copy
 // them into the types callers use.
 
-// owner is the account and cluster every answer must belong to.
+// owner is the account and cluster every response must belong to.
 type owner struct {
 	accountID string
 	clusterID string
@@ -27,10 +27,12 @@ func (o owner) check(accountID, clusterID *string) error {
 		return err
 	}
 	if !strings.EqualFold(*accountID, o.accountID) {
-		return fmt.Errorf("%w: accountId %q is not this client's account", ErrMalformedResponse, *accountID)
+		return fmt.Errorf("%w: accountId %q is not this client's account",
+			ErrMalformedResponse, *accountID)
 	}
 	if !strings.EqualFold(*clusterID, o.clusterID) {
-		return fmt.Errorf("%w: clusterId %q is not this client's cluster", ErrMalformedResponse, *clusterID)
+		return fmt.Errorf("%w: clusterId %q is not this client's cluster",
+			ErrMalformedResponse, *clusterID)
 	}
 	return nil
 }
@@ -64,7 +66,7 @@ func (c *Client) malformed(op operation, err error) error {
 	return fmt.Errorf("%w: %w", err, ErrOutcomeUnknown)
 }
 
-// decodeJSON unmarshals a whole answer body. Trailing data is an error.
+// decodeJSON unmarshals a whole response body. Trailing data is an error.
 func decodeJSON(data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("%w: %w", ErrMalformedResponse, err)
@@ -137,7 +139,8 @@ func checkBucket(b *Bucket) error {
 	case b.TagName == "":
 		return fmt.Errorf("bucket part has an empty tagName")
 	case b.NumberOfBuckets < 1 || b.NumberOfBuckets > maxBuckets:
-		return fmt.Errorf("bucket part numberOfBuckets %d is outside 1 to %d", b.NumberOfBuckets, maxBuckets)
+		return fmt.Errorf("bucket part numberOfBuckets %d is outside 1 to %d",
+			b.NumberOfBuckets, maxBuckets)
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func TestMalformedAnswersRejected(t *testing.T) {
 		{"foreign cluster", "get token", strings.Replace(token(`"permissions":[],"createdAt":"2024-01-01T00:00:00Z"`), testCluster, otherUUID, 1), "not this client's cluster"},
 		{"missing accessToken", "create token", token(`"permissions":[],"createdAt":"2024-01-01T00:00:00Z"`), "accessToken is missing"},
 		{"short accessToken", "create token", token(`"permissions":[],"createdAt":"2024-01-01T00:00:00Z","accessToken":"apiv1_short"`), "fewer than 64"},
-		{"accessToken with space", "create token", token(`"permissions":[],"createdAt":"2024-01-01T00:00:00Z","accessToken":"` + strings.Repeat("a", 40) + ` ` + strings.Repeat("b", 40) + `"`), "whitespace"},
+		{"accessToken with space", "create token", token(`"permissions":[],"createdAt":"2024-01-01T00:00:00Z","accessToken":"` + strings.Repeat("a", 40) + ` ` + strings.Repeat("b", 40) + `"`), "space or control"},
 		{"missing retention", "list databases", `[{` + owner + `,"name":"db","maxTables":1,"maxColumnsPerTable":1}]`, "retentionPeriod is missing"},
 		{"empty name", "list databases", `[` + strings.Replace(db(`"retentionPeriod":0`), `"db"`, `""`, 1) + `]`, "name is empty"},
 		{"string maxTables", "list databases", `[{` + owner + `,"name":"db","maxTables":"1","maxColumnsPerTable":1,"retentionPeriod":0}]`, "cannot unmarshal string"},
@@ -51,14 +51,14 @@ func TestMalformedAnswersRejected(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newScriptedServer(t, answer(tc.body))
+			srv := newScriptedServer(t, respond(tc.body))
 			c := newTestClient(t, srv.options())
 
 			err := malformedCalls(c)[tc.call]()
 			require.ErrorIs(t, err, ErrMalformedResponse)
 			require.ErrorContains(t, err, tc.call+": ")
 			require.ErrorContains(t, err, tc.want)
-			require.Equal(t, 1, srv.count(), "a malformed answer is not retried")
+			require.Equal(t, 1, srv.count(), "a malformed response is not retried")
 		})
 	}
 }
@@ -92,7 +92,7 @@ func TestNonJSONContentTypeRejected(t *testing.T) {
 func TestOversizedAnswerRejected(t *testing.T) {
 	srv := newScriptedServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte("[" + strings.Repeat(" ", maxAnswerBytes) + "]"))
+		_, _ = w.Write([]byte("[" + strings.Repeat(" ", maxResponseBytes) + "]"))
 	})
 	c := newTestClient(t, srv.options())
 

@@ -13,21 +13,21 @@ import (
 
 // ErrOutcomeUnknown is wrapped by errors of POST and PUT calls that may
 // have taken effect: a timeout, reset or cancellation after the request was
-// sent, a 429 or 5xx answer, or a 2xx answer that could not be read. Such a
+// sent, a 429 or 5xx response, or a 2xx response that could not be read. Such a
 // call is not repeated. The caller lists the objects to recognise what the
 // attempt made before it tries again.
 var ErrOutcomeUnknown = errors.New("outcome unknown, the request may have taken effect")
 
-// ErrMalformedResponse is wrapped by errors for 2xx answers that are not
+// ErrMalformedResponse is wrapped by errors for 2xx responses that are not
 // what the API specification promises: invalid JSON, a missing required
 // field, a value of the wrong shape or an unexpected content type.
 var ErrMalformedResponse = errors.New("malformed response")
 
-// APIError is a non-2xx answer from the Management API.
+// APIError is a non-2xx response from the Management API.
 type APIError struct {
 	// Operation is the operation ID, for example OpCreateDatabaseToken.
 	Operation string
-	// StatusCode is the HTTP status of the answer.
+	// StatusCode is the HTTP status of the response.
 	StatusCode int
 	// Code is the "code" field of the error body, 0 when the body had none.
 	Code int
@@ -85,13 +85,16 @@ func (e *transientError) Unwrap() error { return e.err }
 
 // isCallerDone reports whether err comes from the caller's own context.
 func isCallerDone(ctx context.Context, err error) bool {
-	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+	if ctx.Err() == nil {
+		return false
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // maxMessageRunes caps the length of a server message kept in an APIError.
 const maxMessageRunes = 300
 
-// newAPIError builds the error for a non-2xx answer. A JSON error body
+// newAPIError builds the error for a non-2xx response. A JSON error body
 // gives Code and Message; any other body becomes a sanitised message.
 func (c *Client) newAPIError(op operation, status int, body []byte) *APIError {
 	var wire struct {

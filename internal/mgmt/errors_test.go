@@ -150,7 +150,7 @@ func TestTokenNeverInErrorsOrLogs(t *testing.T) {
 			require.Error(t, errs[1])
 			for _, err := range errs {
 				if err == nil {
-					continue // a delete ignores the body of a 2xx answer
+					continue // a delete ignores the body of a 2xx response
 				}
 				require.NotContains(t, err.Error(), testMgmtToken)
 				require.NotContains(t, fmt.Sprintf("%+v %#v", err, err), testMgmtToken)

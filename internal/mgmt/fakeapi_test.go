@@ -33,7 +33,7 @@ type recordedRequest struct {
 }
 
 // fakeAPI is an in-memory Management API that follows the specification:
-// its status codes, its {"code","message"} error bodies and its answers.
+// its status codes, its {"code","message"} error bodies and its responses.
 type fakeAPI struct {
 	mu        sync.Mutex
 	requests  []recordedRequest

@@ -41,36 +41,40 @@ type operation struct {
 
 var operations = map[string]operation{}
 
-func defineOperation(id, method, phrase string) operation {
+func register(id, method, phrase string) operation {
 	op := operation{id: id, method: method, phrase: phrase}
 	operations[id] = op
 	return op
 }
 
 var (
-	opListDatabases  = defineOperation(OpGetClusterDatabases, http.MethodGet, "list databases")
-	opCreateDatabase = defineOperation(OpCreateClusterDatabase, http.MethodPost, "create database")
-	opUpdateDatabase = defineOperation(OpUpdateClusterDatabase, http.MethodPatch, "update database")
-	opDeleteDatabase = defineOperation(OpDeleteClusterDatabase, http.MethodDelete, "delete database")
-	opRenameDatabase = defineOperation(OpRenameClusterDatabase, http.MethodPut, "rename database")
-	opUndeleteDB     = defineOperation(OpUndeleteClusterDatabase, http.MethodPut, "undelete database")
-	opCreateTable    = defineOperation(OpCreateClusterDatabaseTable, http.MethodPost, "create table")
-	opDeleteTable    = defineOperation(OpDeleteClusterDatabaseTable, http.MethodDelete, "delete table")
-	opRenameTable    = defineOperation(OpRenameClusterDatabaseTable, http.MethodPut, "rename table")
-	opUndeleteTable  = defineOperation(OpUndeleteClusterDatabaseTable, http.MethodPut, "undelete table")
-	opListTokens     = defineOperation(OpGetDatabaseTokens, http.MethodGet, "list tokens")
-	opGetToken       = defineOperation(OpGetDatabaseToken, http.MethodGet, "get token")
-	opCreateToken    = defineOperation(OpCreateDatabaseToken, http.MethodPost, "create token")
-	opUpdateToken    = defineOperation(OpUpdateDatabaseToken, http.MethodPatch, "update token")
-	opDeleteToken    = defineOperation(OpDeleteDatabaseToken, http.MethodDelete, "delete token")
+	opListDatabases  = register(OpGetClusterDatabases, http.MethodGet, "list databases")
+	opCreateDatabase = register(OpCreateClusterDatabase, http.MethodPost, "create database")
+	opUpdateDatabase = register(OpUpdateClusterDatabase, http.MethodPatch, "update database")
+	opDeleteDatabase = register(OpDeleteClusterDatabase, http.MethodDelete, "delete database")
+	opRenameDatabase = register(OpRenameClusterDatabase, http.MethodPut, "rename database")
+	opUndeleteDB     = register(OpUndeleteClusterDatabase, http.MethodPut, "undelete database")
+	opCreateTable    = register(OpCreateClusterDatabaseTable, http.MethodPost, "create table")
+	opDeleteTable    = register(OpDeleteClusterDatabaseTable, http.MethodDelete, "delete table")
+	opRenameTable    = register(OpRenameClusterDatabaseTable, http.MethodPut, "rename table")
+	opUndeleteTable  = register(OpUndeleteClusterDatabaseTable, http.MethodPut, "undelete table")
+	opListTokens     = register(OpGetDatabaseTokens, http.MethodGet, "list tokens")
+	opGetToken       = register(OpGetDatabaseToken, http.MethodGet, "get token")
+	opCreateToken    = register(OpCreateDatabaseToken, http.MethodPost, "create token")
+	opUpdateToken    = register(OpUpdateDatabaseToken, http.MethodPatch, "update token")
+	opDeleteToken    = register(OpDeleteDatabaseToken, http.MethodDelete, "delete token")
 )
 
 // idempotent reports whether repeating the request cannot change the
 // outcome, so a retry after an unknown outcome is safe. POST creates a new
-// object each time, and a repeated rename or undelete (PUT) answers 404 or
+// object each time, and a repeated rename or undelete (PUT) returns 404 or
 // 409 even though the first attempt worked.
 func (op operation) idempotent() bool {
-	return op.method == http.MethodGet || op.method == http.MethodPatch || op.method == http.MethodDelete
+	switch op.method {
+	case http.MethodGet, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
 }
 
 // phraseOf returns the error prefix for an operation ID, or the ID itself

@@ -12,7 +12,7 @@ import (
 func TestCreateTimeoutOutcomeUnknown(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	srv := newScriptedServer(t, hang(release), answer(createdJSON))
+	srv := newScriptedServer(t, hang(release), respond(createdJSON))
 	opts := srv.options()
 	opts.RequestTimeout = 50 * time.Millisecond
 	c := newTestClient(t, opts)
@@ -61,7 +61,7 @@ func TestCreateCancelledAfterSendOutcomeUnknown(t *testing.T) {
 }
 
 func TestCreateNotSentOutcomeKnown(t *testing.T) {
-	srv := newScriptedServer(t, answer(createdJSON))
+	srv := newScriptedServer(t, respond(createdJSON))
 	opts := srv.options()
 	srv.server.Close()
 	c := newTestClient(t, opts)
@@ -74,7 +74,7 @@ func TestCreateNotSentOutcomeKnown(t *testing.T) {
 }
 
 func TestCreateMalformedAnswerOutcomeUnknown(t *testing.T) {
-	srv := newScriptedServer(t, answer(`{"id":"55555555-5555-4555-8555-555555555555"}`))
+	srv := newScriptedServer(t, respond(`{"id":"55555555-5555-4555-8555-555555555555"}`))
 	c := newTestClient(t, srv.options())
 
 	_, err := c.CreateToken(context.Background(), CreateTokenRequest{Description: "d"})
@@ -84,11 +84,11 @@ func TestCreateMalformedAnswerOutcomeUnknown(t *testing.T) {
 }
 
 func TestListMalformedAnswerOutcomeKnown(t *testing.T) {
-	srv := newScriptedServer(t, answer(`{}`))
+	srv := newScriptedServer(t, respond(`{}`))
 	c := newTestClient(t, srv.options())
 
 	_, err := c.ListTokens(context.Background())
 	require.ErrorIs(t, err, ErrMalformedResponse)
 	require.NotErrorIs(t, err, ErrOutcomeUnknown)
-	require.Equal(t, 1, srv.count(), "a malformed answer is not retried")
+	require.Equal(t, 1, srv.count(), "a malformed response is not retried")
 }

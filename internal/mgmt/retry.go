@@ -18,7 +18,9 @@ import (
 // MaxBackoff the call stops at once: retrying sooner than the server asked
 // would only spend attempts. The call also stops when the wait would run
 // past the caller's deadline.
-func (c *Client) retryWait(ctx context.Context, op operation, attempt int, res attemptResult) (time.Duration, bool) {
+func (c *Client) retryWait(
+	ctx context.Context, op operation, attempt int, res attemptResult,
+) (time.Duration, bool) {
 	if !op.idempotent() || attempt > c.maxRetries || !c.transient(ctx, res) {
 		return 0, false
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/rotatord/rotatord/internal/clock"
 )
 
-// step answers one request of a scripted server.
+// step responses one request of a scripted server.
 type step func(w http.ResponseWriter, r *http.Request)
 
 func status(code int, headers ...string) step {
@@ -38,7 +38,7 @@ func reset(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func answer(body string) step {
+func respond(body string) step {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, body)
@@ -57,7 +57,7 @@ const (
 		"databaseName":"db","id":7,"name":"t"}`
 )
 
-// scriptedServer answers the n-th request with steps[n], and the last step
+// scriptedServer responses the n-th request with steps[n], and the last step
 // once the script runs out.
 type scriptedServer struct {
 	mu       sync.Mutex
@@ -94,7 +94,7 @@ func (s *scriptedServer) options() Options {
 }
 
 func TestGetRetriedOnTransientErrors(t *testing.T) {
-	srv := newScriptedServer(t, status(500), status(429), reset, answer("["+tokenJSON+"]"))
+	srv := newScriptedServer(t, status(500), status(429), reset, respond("["+tokenJSON+"]"))
 	opts := srv.options()
 	var statuses []int
 	opts.Observe = func(op string, status int, _ time.Duration) {
@@ -162,7 +162,7 @@ func TestFullJitterStaysInRange(t *testing.T) {
 }
 
 func TestPatchAndDeleteRetried(t *testing.T) {
-	srv := newScriptedServer(t, status(502), reset, answer(tokenJSON))
+	srv := newScriptedServer(t, status(502), reset, respond(tokenJSON))
 	c := newTestClient(t, srv.options())
 	description := "d"
 
@@ -183,7 +183,7 @@ func TestPostAndPutNeverRetried(t *testing.T) {
 	failures := map[string]step{"500": status(500), "503": status(503), "429": status(429), "reset": reset}
 	for name, failure := range failures {
 		t.Run(name, func(t *testing.T) {
-			srv := newScriptedServer(t, failure, answer(createdJSON))
+			srv := newScriptedServer(t, failure, respond(createdJSON))
 			opts := srv.options()
 			c := newTestClient(t, opts)
 
@@ -230,7 +230,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			srv := newScriptedServer(t, status(429, "Retry-After", tc.header), answer("[]"))
+			srv := newScriptedServer(t, status(429, "Retry-After", tc.header), respond("[]"))
 			opts := srv.options()
 			c := newTestClient(t, opts)
 
@@ -248,7 +248,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 }
 
 func TestRetryAfterAboveMaxBackoffStops(t *testing.T) {
-	srv := newScriptedServer(t, status(503, "Retry-After", "120"), answer("[]"))
+	srv := newScriptedServer(t, status(503, "Retry-After", "120"), respond("[]"))
 	opts := srv.options()
 	c := newTestClient(t, opts)
 
@@ -259,7 +259,7 @@ func TestRetryAfterAboveMaxBackoffStops(t *testing.T) {
 }
 
 func TestRetryWaitsForClock(t *testing.T) {
-	srv := newScriptedServer(t, status(500), answer("[]"))
+	srv := newScriptedServer(t, status(500), respond("[]"))
 	opts := srv.options()
 	fake := clock.NewFake(time.Unix(0, 0))
 	opts.Clock = fake
@@ -301,12 +301,12 @@ func TestCancelDuringBackoff(t *testing.T) {
 	err := <-done
 	require.ErrorIs(t, err, context.Canceled)
 	var apiErr *APIError
-	require.ErrorAs(t, err, &apiErr, "the last answer should stay visible")
+	require.ErrorAs(t, err, &apiErr, "the last response should stay visible")
 	require.Equal(t, 1, srv.count())
 }
 
 func TestRetryStopsBeforeCallerDeadline(t *testing.T) {
-	srv := newScriptedServer(t, status(500), answer("[]"))
+	srv := newScriptedServer(t, status(500), respond("[]"))
 	opts := srv.options()
 	opts.MinBackoff = time.Hour
 	opts.MaxBackoff = time.Hour
@@ -324,7 +324,7 @@ func TestRetryStopsBeforeCallerDeadline(t *testing.T) {
 func TestGetAttemptTimeoutRetried(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	srv := newScriptedServer(t, hang(release), answer("[]"))
+	srv := newScriptedServer(t, hang(release), respond("[]"))
 	opts := srv.options()
 	opts.RequestTimeout = 50 * time.Millisecond
 	c := newTestClient(t, opts)
@@ -334,7 +334,7 @@ func TestGetAttemptTimeoutRetried(t *testing.T) {
 	require.Equal(t, 2, srv.count())
 }
 
-// hang answers only once release is closed or the client goes away. It
+// hang responses only once release is closed or the client goes away. It
 // reads the body first, because the server notices a closed connection
 // only after that.
 func hang(release <-chan struct{}) step {
@@ -348,7 +348,7 @@ func hang(release <-chan struct{}) step {
 }
 
 func TestLimiterWaitedBeforeEachAttempt(t *testing.T) {
-	srv := newScriptedServer(t, answer("[]"))
+	srv := newScriptedServer(t, respond("[]"))
 	opts := srv.options()
 	// A burst of 0 makes every Wait fail at once.
 	opts.Limiter = rate.NewLimiter(0, 0)
@@ -361,7 +361,7 @@ func TestLimiterWaitedBeforeEachAttempt(t *testing.T) {
 }
 
 func TestObserveReportsNetworkErrorAsZero(t *testing.T) {
-	srv := newScriptedServer(t, answer("[]"))
+	srv := newScriptedServer(t, respond("[]"))
 	opts := srv.options()
 	srv.server.Close()
 	var statuses []int

@@ -15,8 +15,8 @@ type tableWire struct {
 	PartitionTemplate []PartitionPart `json:"partitionTemplate"`
 }
 
-// table returns the converter for table answers. Rename and undelete
-// answers must carry the table ID, create answers do not.
+// table returns the converter for table responses. Rename and undelete
+// responses must carry the table ID, create responses do not.
 func (o owner) table(withID bool) func(tableWire) (Table, error) {
 	return func(w tableWire) (Table, error) {
 		if err := o.check(w.AccountID, w.ClusterID); err != nil {
@@ -51,12 +51,14 @@ func (o owner) table(withID bool) func(tableWire) (Table, error) {
 // CreateTable creates a table in an existing database, typically to give
 // it its own partition template before any data is written. The call is
 // never retried; see ErrOutcomeUnknown.
-func (c *Client) CreateTable(ctx context.Context, database string, req CreateTableRequest) (Table, error) {
+func (c *Client) CreateTable(
+	ctx context.Context, database string, req CreateTableRequest,
+) (Table, error) {
 	if err := checkNames(database, req.Name); err != nil {
 		return Table{}, fmt.Errorf("%s: %w", opCreateTable.phrase, err)
 	}
 	data, err := c.call(ctx, opCreateTable, c.endpoint("databases", database, "tables"), req)
-	return c.tableAnswer(opCreateTable, data, err, false)
+	return c.tableResponse(opCreateTable, data, err, false)
 }
 
 // DeleteTable deletes a table. The call is retried on transient errors, so
@@ -83,7 +85,7 @@ func (c *Client) RenameTable(ctx context.Context, database, table, newName strin
 	}{Name: newName}
 	u := c.endpoint("databases", database, "tables", table, "rename")
 	data, err := c.call(ctx, opRenameTable, u, body)
-	return c.tableAnswer(opRenameTable, data, err, true)
+	return c.tableResponse(opRenameTable, data, err, true)
 }
 
 // UndeleteTable restores a soft-deleted table by its ID. The call is never
@@ -97,10 +99,10 @@ func (c *Client) UndeleteTable(ctx context.Context, database string, tableID int
 	}
 	u := c.endpoint("databases", database, "tables", formatID(tableID), "undelete")
 	data, err := c.call(ctx, opUndeleteTable, u, nil)
-	return c.tableAnswer(opUndeleteTable, data, err, true)
+	return c.tableResponse(opUndeleteTable, data, err, true)
 }
 
-func (c *Client) tableAnswer(op operation, data []byte, err error, withID bool) (Table, error) {
+func (c *Client) tableResponse(op operation, data []byte, err error, withID bool) (Table, error) {
 	if err != nil {
 		return Table{}, err
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // tokenWire is a database token as the API sends it. AccessToken is set
-// only in create answers.
+// only in create responses.
 type tokenWire struct {
 	AccountID   *string       `json:"accountId"`
 	ClusterID   *string       `json:"clusterId"`
@@ -27,7 +27,7 @@ type tokenWire struct {
 // allows.
 const minAccessTokenLength = 64
 
-// token converts a token answer. A missing or null permissions list is an
+// token converts a token response. A missing or null permissions list is an
 // error rather than an empty one: a copy of the token made from it would
 // silently lose every permission.
 func (o owner) token(w tokenWire) (Token, error) {
@@ -61,7 +61,7 @@ func (o owner) token(w tokenWire) (Token, error) {
 	}, nil
 }
 
-// createdToken converts a create answer, which must also carry the access
+// createdToken converts a create response, which must also carry the access
 // token. Errors never quote the access token.
 func (o owner) createdToken(w tokenWire) (CreatedToken, error) {
 	t, err := o.token(w)
@@ -78,7 +78,8 @@ func (o owner) createdToken(w tokenWire) (CreatedToken, error) {
 			ErrMalformedResponse, len(access), minAccessTokenLength)
 	}
 	if strings.ContainsFunc(access, isSpaceOrControl) {
-		return CreatedToken{}, fmt.Errorf("%w: accessToken contains whitespace or control characters", ErrMalformedResponse)
+		err := fmt.Errorf("%w: accessToken contains a space or control character", ErrMalformedResponse)
+		return CreatedToken{}, err
 	}
 	return CreatedToken{Token: t, AccessToken: secret.NewToken(access)}, nil
 }
@@ -105,7 +106,7 @@ func (c *Client) GetToken(ctx context.Context, id string) (Token, error) {
 		return Token{}, fmt.Errorf("%s: %w", opGetToken.phrase, err)
 	}
 	data, err := c.call(ctx, opGetToken, c.endpoint("tokens", id), nil)
-	return c.tokenAnswer(opGetToken, data, err)
+	return c.tokenResponse(opGetToken, data, err)
 }
 
 // CreateToken creates a database token and returns it with its access
@@ -130,18 +131,21 @@ func (c *Client) CreateToken(ctx context.Context, req CreateTokenRequest) (Creat
 // UpdateToken changes the description or permissions of a token. A
 // non-nil Permissions replaces the whole list; pointing it at a nil slice
 // removes every permission. At least one field of req must be set.
-func (c *Client) UpdateToken(ctx context.Context, id string, req UpdateTokenRequest) (Token, error) {
+func (c *Client) UpdateToken(
+	ctx context.Context, id string, req UpdateTokenRequest,
+) (Token, error) {
 	if err := checkTokenID(id); err != nil {
 		return Token{}, fmt.Errorf("%s: %w", opUpdateToken.phrase, err)
 	}
 	if req.Description == nil && req.Permissions == nil {
-		return Token{}, fmt.Errorf("%s %s: %w: the request sets no field", opUpdateToken.phrase, id, errInvalidArgument)
+		return Token{}, fmt.Errorf("%s %s: %w: the request sets no field",
+			opUpdateToken.phrase, id, errInvalidArgument)
 	}
 	if req.Permissions != nil && *req.Permissions == nil {
 		req.Permissions = &[]Permission{}
 	}
 	data, err := c.call(ctx, opUpdateToken, c.endpoint("tokens", id), req)
-	return c.tokenAnswer(opUpdateToken, data, err)
+	return c.tokenResponse(opUpdateToken, data, err)
 }
 
 // DeleteToken deletes (revokes) a database token. The call is retried on
@@ -154,7 +158,7 @@ func (c *Client) DeleteToken(ctx context.Context, id string) error {
 	return err
 }
 
-func (c *Client) tokenAnswer(op operation, data []byte, err error) (Token, error) {
+func (c *Client) tokenResponse(op operation, data []byte, err error) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}

@@ -27,7 +27,7 @@ const (
 
 const userAgent = "rotatord-mgmt"
 
-// attemptResult is what one HTTP attempt produced.
+// attemptResult is the outcome of one HTTP attempt.
 type attemptResult struct {
 	status int
 	header http.Header
@@ -111,8 +111,8 @@ func (c *Client) newRequest(
 	if payload != nil {
 		body = bytes.NewReader(payload)
 	}
-	// The method is a constant and the URL is already parsed, so building
-	// the request cannot fail.
+	// NewRequestWithContext fails only on an invalid method or URL. The
+	// method is a constant and u was built from a URL that parsed.
 	req, _ := http.NewRequestWithContext(ctx, op.method, u.String(), body)
 	req.URL = u
 	req.Header.Set("Authorization", "Bearer "+c.token.Reveal())

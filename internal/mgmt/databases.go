@@ -17,7 +17,7 @@ type databaseWire struct {
 	PartitionTemplate  []PartitionPart `json:"partitionTemplate"`
 }
 
-// databaseShape says which fields a response must carry: list, create and
+// databaseShape lists which fields a response must carry: list, create and
 // update responses have a retention period but no ID, rename and undelete
 // responses have an ID and may leave the retention period out.
 type databaseShape struct {

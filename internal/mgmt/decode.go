@@ -7,7 +7,7 @@ import (
 )
 
 // The decoders below read responses into structs of pointers, so a required
-// field that is missing or null is told apart from a zero value, then copy
+// field that is missing or null is distinguished from a zero value, then copy
 // them into the types callers use.
 
 // owner is the account and cluster every response must belong to.
@@ -56,7 +56,7 @@ func requiredString(field string, v *string) error {
 }
 
 // malformed prefixes a decode error with the operation phrase. A POST or
-// PUT answered 2xx, so the server acted, but the caller cannot tell what it
+// PUT returned 2xx, so the server acted, but the caller cannot tell what it
 // made: the error wraps ErrOutcomeUnknown too.
 func (c *Client) malformed(op operation, err error) error {
 	err = fmt.Errorf("%s: %w", op.phrase, err)

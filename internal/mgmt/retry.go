@@ -14,7 +14,7 @@ import (
 // wait first. Only GET, PATCH and DELETE are repeated, and only after a
 // network error, an attempt timeout, a 429 or a 5xx.
 //
-// A Retry-After header replaces the backoff. When it asks for more than
+// A Retry-After header replaces the backoff. When it requests more than
 // MaxBackoff the call stops at once: retrying sooner than the server asked
 // would only spend attempts. The call also stops when the wait would run
 // past the caller's deadline.

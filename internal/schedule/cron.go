@@ -5,15 +5,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-)
 
-// specParser reads five-field specs and descriptors such as @daily, each
-// optionally prefixed with CRON_TZ=Zone.
-//
-// TODO: switch to policy.ParseSchedule once the policy package builds, so
-// validation and scheduling share one parser and its error wording.
-var specParser = cron.NewParser(
-	cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor,
+	"github.com/rotatord/rotatord/internal/policy"
 )
 
 // zoneShifts are the sizes of daylight-saving shifts in use: most zones
@@ -21,7 +14,8 @@ var specParser = cron.NewParser(
 // hours.
 var zoneShifts = []time.Duration{30 * time.Minute, time.Hour, 2 * time.Hour}
 
-// Parse reads a cron spec and corrects how
+// Parse reads a cron spec with policy.ParseSchedule, so validation and
+// scheduling accept the same specs, and corrects how
 // robfig/cron v3.0.1 handles daylight-saving changes.
 //
 // On a spring-forward day v3.0.1 skips a fire whose local time does not
@@ -31,9 +25,9 @@ var zoneShifts = []time.Duration{30 * time.Minute, time.Hour, 2 * time.Hour}
 // fires only at the first occurrence, which also drops the repeated hour of
 // an hourly or finer spec.
 func Parse(spec string) (cron.Schedule, error) {
-	parsed, err := specParser.Parse(spec)
+	parsed, err := policy.ParseSchedule(spec)
 	if err != nil {
-		return nil, fmt.Errorf("parse schedule %q: %w", spec, err)
+		return nil, fmt.Errorf("parse schedule: %w", err)
 	}
 	inner, ok := parsed.(*cron.SpecSchedule)
 	if !ok {

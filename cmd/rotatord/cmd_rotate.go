@@ -76,7 +76,7 @@ func runRotate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := printResults(stdout, *output, results); err != nil {
 		return err
 	}
-	if *demo != "" && *output == "text" {
+	if *demo != "" && *output == "text" && !*dryRun {
 		fmt.Fprintf(stdout, "The new secret is in %s (raw) and %s (JSON with metadata), mode 0600.\n",
 			cfg.Policies[0].Sinks[0].File.Path, cfg.Policies[0].Sinks[1].File.Path)
 	}

@@ -1,23 +1,176 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"reflect"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rotatord/rotatord/internal/metrics"
+	"github.com/rotatord/rotatord/internal/policy"
+	"github.com/rotatord/rotatord/internal/rotate"
+	"github.com/rotatord/rotatord/internal/schedule"
+	"github.com/rotatord/rotatord/internal/sdnotify"
+	"github.com/rotatord/rotatord/internal/server"
 )
 
+// shutdownGrace bounds how long SIGTERM waits for running rotations. The
+// engine keeps its progress at every step, so a rotation cut short here
+// resumes at the next start without harm.
+const shutdownGrace = 10 * time.Second
+
+// service is the running daemon: engine, scheduler, listener and metrics.
+type service struct {
+	configPath string
+	cfg        *policy.Config
+	log        *slog.Logger
+	engine     *rotate.Engine
+	sched      *schedule.Scheduler
+	srv        *server.Server
+}
+
 func runService(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	fs := newFlagSet("run", "run [--config FILE] [--listen ADDR] [--log-format text|json]", stdout)
+	configPath := fs.String("config", configFlagDefault(), "configuration file (env ROTATORD_CONFIG); SIGHUP reloads it")
+	listen := fs.String("listen", "", "address of the health, status and metrics listener (default: the config's listen)")
+	logFormat := fs.String("log-format", "", "log format: text or json (default: the config's)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	logger := newLogger(stderr, cmp.Or(*logFormat, cfg.Log.Format), cfg.Log.Level)
+	for _, w := range cfg.Warnings {
+		logger.Warn("configuration warning", "warning", w)
+	}
+	svc, err := newService(*configPath, cfg, logger, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.engine.Close()
+	return svc.run(ctx)
 }
 
-func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+func newService(configPath string, cfg *policy.Config, logger *slog.Logger, stderr io.Writer) (*service, error) {
+	m := metrics.New(prometheus.NewRegistry())
+	engine, err := newEngine(cfg, engineSetup{logger: logger, observer: m, observe: m.ObserveRequest, stderr: stderr})
+	if err != nil {
+		return nil, err
+	}
+	sched, err := schedule.New(schedule.Options{
+		Engine: engine, Policies: cfg.Policies, Logger: logger, Panics: m, ShutdownTimeout: shutdownGrace,
+	})
+	if err != nil {
+		engine.Close()
+		return nil, usageError{err}
+	}
+	// A short cache keeps frequent scrapes off the sinks while status
+	// still shows a finished rotation within a second.
+	src := &server.StatusSource{Engine: engine, Schedule: sched, CacheFor: time.Second}
+	m.WatchState(src.MetricsState, time.Now)
+	srv := server.New(server.Options{Addr: cfg.Listen, Metrics: m.Handler(), Status: src.Status, Logger: logger})
+	return &service{configPath: configPath, cfg: cfg, log: logger, engine: engine, sched: sched, srv: srv}, nil
 }
 
-func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+// run serves until ctx ends: it reconciles, reports ready, resumes
+// interrupted rotations, then rotates on schedule and reloads on SIGHUP.
+func (s *service) run(ctx context.Context) error {
+	listenCtx, stopListener := context.WithCancel(context.WithoutCancel(ctx))
+	listenerDone := make(chan error, 1)
+	go func() { listenerDone <- s.srv.Run(listenCtx) }()
+	defer func() {
+		stopListener()
+		<-listenerDone
+	}()
+
+	s.log.Info("rotatord started", "version", version, "policies", len(s.cfg.Policies), "listen", s.cfg.Listen)
+	if err := s.engine.Reconcile(ctx); err != nil {
+		s.log.Error("start-up reconciliation failed; scheduled rotations retry", "error", err)
+	}
+	s.srv.SetReady(true)
+	notify(s.log, sdnotify.Ready)
+	go sdnotify.Watchdog(listenCtx, s.log)
+	s.triggerAtStart(ctx)
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go s.reloadOn(ctx, hup)
+
+	err := s.sched.Run(ctx)
+	notify(s.log, sdnotify.Stopping)
+	s.log.Info("rotatord stopped")
+	return err
 }
 
-func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+// triggerAtStart rotates at once the policies whose rotation was
+// interrupted, and those whose first token is still to be created.
+func (s *service) triggerAtStart(ctx context.Context) {
+	names := s.engine.InFlight()
+	for _, st := range s.engine.Status(ctx) {
+		if st.CurrentTokenID == "" && st.Step == "" {
+			names = append(names, st.Policy)
+		}
+	}
+	for _, name := range names {
+		s.log.Info("rotating at start-up", "policy", name)
+		if err := s.sched.Trigger(name); err != nil {
+			s.log.Error("start-up rotation not started", "policy", name, "error", err)
+		}
+	}
+}
+
+// reloadOn reloads the configuration on every signal from hup. An invalid
+// configuration is logged and the running one stays.
+func (s *service) reloadOn(ctx context.Context, hup <-chan os.Signal) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			notify(s.log, sdnotify.Reloading)
+			s.reload()
+			notify(s.log, sdnotify.Ready)
+		}
+	}
+}
+
+func (s *service) reload() {
+	cfg, err := loadConfig(s.configPath)
+	if err != nil {
+		s.log.Error("configuration reload failed; keeping the running configuration", "error", err)
+		return
+	}
+	if err := s.sched.SetPolicies(cfg.Policies); err != nil {
+		s.log.Error("configuration reload failed; keeping the running configuration", "error", err)
+		return
+	}
+	old := s.engine.Config()
+	if !reflect.DeepEqual(old.Cluster, cfg.Cluster) || old.StateDir != cfg.StateDir || old.Listen != cfg.Listen {
+		s.log.Warn("changes to cluster, stateDir and listen take effect after a restart")
+		cfg.Cluster, cfg.StateDir, cfg.Listen = old.Cluster, old.StateDir, old.Listen
+	}
+	s.engine.SetConfig(cfg)
+	for _, w := range cfg.Warnings {
+		s.log.Warn("configuration warning", "warning", w)
+	}
+	s.log.Info("configuration reloaded", "policies", len(cfg.Policies))
+}
+
+func notify(logger *slog.Logger, send func() error) {
+	if err := send(); err != nil {
+		logger.Warn("systemd notification failed", "error", err)
+	}
 }

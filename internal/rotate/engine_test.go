@@ -222,5 +222,5 @@ func TestRotationOutputHoldsNoSecret(t *testing.T) {
 		require.NotContains(t, h.logs.String(), s)
 		require.NotContains(t, string(out), s)
 	}
-	require.Contains(t, h.logs.String(), "rotation finished", "the log must have been captured")
+	require.Contains(t, h.logs.String(), "token rotated", "the log must have been captured")
 }

@@ -240,3 +240,26 @@ func (r *run) sweepOrphans(ctx context.Context) error {
 	}
 	return nil
 }
+
+// recordCurrent looks up the token the policy rotates now and records its
+// ID and times in the journal, so that schedules based on the token's age
+// or expiry work before rotatord ever rotated it.
+func (r *run) recordCurrent(ctx context.Context) error {
+	if r.rec.InFlight != nil {
+		return nil
+	}
+	tokens, err := r.e.api.ListTokens(ctx)
+	if err != nil {
+		return fmt.Errorf("look up current token of policy %s: %w", r.p.Name, err)
+	}
+	cur, err := r.resolveCurrent(ctx, tokens)
+	if err != nil || cur == nil {
+		return err
+	}
+	if r.rec.CurrentTokenID == cur.ID && r.rec.CurrentCreatedAt != nil {
+		return nil
+	}
+	created := cur.CreatedAt
+	r.rec.CurrentTokenID, r.rec.CurrentCreatedAt, r.rec.CurrentExpiresAt = cur.ID, &created, cur.ExpiresAt
+	return r.e.journal.save(*r.rec)
+}

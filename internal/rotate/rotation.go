@@ -261,7 +261,7 @@ func (r *run) finish(err error) {
 		r.rec.ConsecutiveFailures = 0
 		r.rec.LastError = ""
 		r.rec.LastRotation = &now
-		r.log.Info("rotation finished", "old_token_id", r.res.OldTokenID, "new_token_id", r.res.NewTokenID)
+		r.log.Info("token rotated", "old_token_id", r.res.OldTokenID, "new_token_id", r.res.NewTokenID)
 	}
 	r.rec.LastResult = result
 	if serr := r.e.journal.save(*r.rec); serr != nil {

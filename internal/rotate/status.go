@@ -62,7 +62,10 @@ func (e *Engine) reconcileOne(ctx context.Context, name string) error {
 		if err := r.cleanupUnrecoverable(ctx); err != nil {
 			return err
 		}
-		return r.sweepOrphans(ctx)
+		if err := r.sweepOrphans(ctx); err != nil {
+			return err
+		}
+		return r.recordCurrent(ctx)
 	})
 }
 

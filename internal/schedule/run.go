@@ -243,3 +243,7 @@ func (e *entry) applyStatus(st rotate.PolicyStatus) {
 		e.tokenExpires = *st.TokenExpiresAt
 	}
 }
+
+// Seed loads each policy's state from the engine, as Run does first, so
+// that Due is meaningful without Run, for one-shot commands such as plan.
+func (s *Scheduler) Seed(ctx context.Context) { s.seed(ctx) }

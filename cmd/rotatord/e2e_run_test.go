@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rotatord/rotatord/internal/server"
+)
+
+// daemon is a running `rotatord run`.
+type daemon struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	out    *syncBuffer
+	exited chan struct{}
+	base   string
+}
+
+// startDaemon runs `rotatord run` on w's config with a status listener on
+// a free loopback port.
+func startDaemon(t *testing.T, w *world) *daemon {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	d := &daemon{t: t, out: &syncBuffer{}, exited: make(chan struct{}), base: "http://" + addr}
+	d.cmd = exec.Command(binary, "run", "--config", w.configPath, "--listen", addr, "--log-format", "text")
+	d.cmd.Env = w.env()
+	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
+	require.NoError(t, d.cmd.Start())
+	go func() {
+		_ = d.cmd.Wait()
+		close(d.exited)
+	}()
+	t.Cleanup(func() {
+		_ = d.cmd.Process.Kill()
+		<-d.exited
+	})
+	waitFor(t, d.out, "status listener started", d.exited)
+	return d
+}
+
+func (d *daemon) status() []server.PolicyStatus {
+	var st []server.PolicyStatus
+	require.NoError(d.t, getJSON(context.Background(), d.base+"/status", &st))
+	return st
+}
+
+func (d *daemon) get(path string) (int, string) {
+	resp, err := http.Get(d.base + path)
+	require.NoError(d.t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(d.t, err)
+	return resp.StatusCode, string(body)
+}
+
+// waitRotations polls /metrics until the policy has at least n successful
+// rotations.
+func (d *daemon) waitRotations(n int) {
+	d.t.Helper()
+	want := `rotatord_rotations_total{policy="ingest",result="ok"} `
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		_, body := d.get("/metrics")
+		for _, line := range strings.Split(body, "\n") {
+			var got int
+			if strings.HasPrefix(line, want) {
+				if _, err := fmt.Sscan(strings.TrimPrefix(line, want), &got); err == nil && got >= n {
+					return
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	d.t.Fatalf("fewer than %d rotations within the deadline; output:\n%s", n, d.out.String())
+}
+
+const scheduleConfig = `    maxAge: 3s
+    minInterval: 1s
+`
+
+func TestRunRotatesOnItsOwnAndReloads(t *testing.T) {
+	w := newWorld(t, time.Second)
+	old := w.seed()
+	w.writeConfig(old.ID, time.Second)
+	w.insertPolicyLines(scheduleConfig)
+	d := startDaemon(t, w)
+
+	code, _ := d.get("/readyz")
+	d.waitRotations(2)
+
+	require.Equal(t, http.StatusOK, code)
+	st := d.status()
+	require.Len(t, st, 1)
+	require.Equal(t, "ok", st[0].LastResult)
+	require.Equal(t, "max-age", st[0].NextReason)
+	fileState, vaultState := w.states()
+	require.Equal(t, fileState.CurrentID(), vaultState.CurrentID())
+	require.NotContains(t, tokenIDs(w.liveTokens()), old.ID)
+
+	good, err := os.ReadFile(w.configPath)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(w.configPath, []byte("policies: [this is: not valid"), 0o600))
+	require.NoError(t, d.cmd.Process.Signal(syscall.SIGHUP))
+	waitFor(t, d.out, "configuration reload failed; keeping the running configuration", d.exited)
+	before := countRotations(d)
+	d.waitRotations(before + 1)
+	code, _ = d.get("/healthz")
+	require.Equal(t, http.StatusOK, code, "the daemon must keep running on the old configuration")
+	require.NoError(t, os.WriteFile(w.configPath, good, 0o600))
+
+	_, metrics := d.get("/metrics")
+	_, statusBody := d.get("/status")
+	current, _ := w.states()
+	for _, body := range []string{metrics, statusBody, d.out.String()} {
+		require.NotContains(t, body, current.Current.Token.Reveal())
+		require.NotContains(t, body, w.vault.RootToken)
+	}
+}
+
+func TestRunStopsCleanlyOnSigtermMidRotation(t *testing.T) {
+	w := newWorld(t, 2*time.Second)
+	old := w.seed()
+	w.writeConfig(old.ID, 5*time.Second)
+	w.insertPolicyLines(scheduleConfig)
+	d := startDaemon(t, w)
+
+	waitFor(t, d.out, "rotation starting", d.exited)
+	require.NoError(t, d.cmd.Process.Signal(syscall.SIGTERM))
+	<-d.exited
+
+	require.Equal(t, 0, d.cmd.ProcessState.ExitCode(), "output:\n%s", d.out.String())
+	fileState, vaultState := w.states()
+	live := tokenIDs(w.liveTokens())
+	require.Contains(t, live, fileState.CurrentID(), "the secret the file serves must stay valid")
+	require.Contains(t, live, vaultState.CurrentID(), "the secret Vault serves must stay valid")
+
+	code, out := w.rotate()
+	require.Equal(t, 0, code, "output:\n%s", out)
+	fileState, vaultState = w.states()
+	require.Equal(t, []string{fileState.CurrentID()}, tokenIDs(w.liveTokens()), "no orphan may remain after restart")
+	require.Equal(t, fileState.CurrentID(), vaultState.CurrentID())
+}
+
+func countRotations(d *daemon) int {
+	_, body := d.get("/metrics")
+	want := `rotatord_rotations_total{policy="ingest",result="ok"} `
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, want) {
+			var n int
+			_, _ = fmt.Sscan(strings.TrimPrefix(line, want), &n)
+			return n
+		}
+	}
+	return 0
+}
+
+// insertPolicyLines adds lines to the policy, after its grace setting.
+func (w *world) insertPolicyLines(lines string) {
+	data, err := os.ReadFile(w.configPath)
+	require.NoError(w.t, err)
+	cfg := strings.Replace(string(data), "    propagationTimeout: 1m\n", "    propagationTimeout: 1m\n"+lines, 1)
+	require.NoError(w.t, os.WriteFile(w.configPath, []byte(cfg), 0o600))
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,4 +81,40 @@ func awsRead(t *testing.T, endpoint string) sinks.State {
 	st, err := s.Read(context.Background())
 	require.NoError(t, err)
 	return st
+}
+
+func TestKillAroundSecretsManagerStagesConverges(t *testing.T) {
+	for _, step := range []string{"staged:2", "staged", "promoted:2"} {
+		t.Run(step, func(t *testing.T) {
+			w := newWorld(t, time.Second)
+			fake := awssmfake.New(t)
+			old := w.seed()
+			w.writeConfig(old.ID, time.Second)
+			w.appendSink(awsSinkConfig, fake.URL)
+			for _, kv := range awsEnv {
+				k, v, _ := strings.Cut(kv, "=")
+				t.Setenv(k, v)
+			}
+
+			killAt(t, w, step)
+			code, out := w.rotate()
+			require.Equal(t, 0, code, "output:\n%s", out)
+
+			fileState, _ := w.states()
+			live := tokenIDs(w.liveTokens())
+			require.Equal(t, []string{fileState.CurrentID()}, live)
+			stored, ok := fake.Secret("rotatord/ingest")
+			require.True(t, ok)
+			var current []string
+			for id, stages := range stored.Stages {
+				if slices.Contains(stages, "AWSCURRENT") {
+					current = append(current, id)
+				}
+				require.NotContains(t, stages, "AWSPENDING", "no pending version may be left")
+			}
+			require.Len(t, current, 1, "exactly one version may be AWSCURRENT")
+			require.Contains(t, stored.Values[current[0]], fileState.Current.Token.Reveal(),
+				"AWSCURRENT must hold the live token")
+		})
+	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,24 +48,6 @@ func TestMain(m *testing.M) {
 	testenv.StopServers()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// syncBuffer collects a process's output for concurrent reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // world is one end-to-end setup: an emulator process, a real Vault server,
@@ -182,7 +162,7 @@ func (w *world) env(extra ...string) []string {
 func (w *world) rotate(extraEnv ...string) (int, string) {
 	cmd := exec.Command(binary, "rotate", "--now", "--config", w.configPath)
 	cmd.Env = w.env(extraEnv...)
-	var out syncBuffer
+	var out testenv.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	if err != nil {
@@ -233,7 +213,7 @@ func (w *world) query(token secret.Token) int {
 }
 
 // waitFor polls out until it contains want, or fails the test.
-func waitFor(t *testing.T, out *syncBuffer, want string, exited <-chan struct{}) {
+func waitFor(t *testing.T, out *testenv.SyncBuffer, want string, exited <-chan struct{}) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rotatord/rotatord/internal/testenv"
+
 	"github.com/rotatord/rotatord/internal/server"
 )
 
@@ -22,7 +24,7 @@ import (
 type daemon struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *testenv.SyncBuffer
 	exited chan struct{}
 	base   string
 }
@@ -36,7 +38,7 @@ func startDaemon(t *testing.T, w *world) *daemon {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 
-	d := &daemon{t: t, out: &syncBuffer{}, exited: make(chan struct{}), base: "http://" + addr}
+	d := &daemon{t: t, out: &testenv.SyncBuffer{}, exited: make(chan struct{}), base: "http://" + addr}
 	d.cmd = exec.Command(binary, "run", "--config", w.configPath, "--listen", addr, "--log-format", "text")
 	d.cmd.Env = w.env()
 	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rotatord/rotatord/internal/testenv"
 )
 
 func TestSyncSidecarsFollowRotationBeforeOldTokenDies(t *testing.T) {
@@ -48,7 +50,7 @@ func startSync(t *testing.T, w *world, path string) {
 	cmd := exec.Command(binary, "sync", "--config", w.configPath, "--policy", "ingest",
 		"--to", path, "--interval", "200ms")
 	cmd.Env = w.env()
-	var out syncBuffer
+	var out testenv.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {

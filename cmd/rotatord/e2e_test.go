@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rotatord/rotatord/internal/testenv"
+
 	"github.com/rotatord/rotatord/internal/mgmt"
 )
 
@@ -123,7 +125,7 @@ func killAt(t *testing.T, w *world, step string) {
 	t.Helper()
 	cmd := exec.Command(binary, "rotate", "--now", "--config", w.configPath)
 	cmd.Env = w.env(haltEnv + "=" + step)
-	var out syncBuffer
+	var out testenv.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	exited := make(chan struct{})

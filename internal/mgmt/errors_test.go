@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rotatord/rotatord/internal/testenv"
 )
 
 func TestAPIErrorFields(t *testing.T) {
@@ -132,7 +134,7 @@ func TestTokenNeverInErrorsOrLogs(t *testing.T) {
 	for name, failure := range steps {
 		t.Run(name, func(t *testing.T) {
 			srv := newScriptedServer(t, failure)
-			logs := &syncBuffer{}
+			logs := &testenv.SyncBuffer{}
 			opts := srv.options()
 			opts.Logger = debugLogger(logs)
 			opts.RequestTimeout = 50 * time.Millisecond

@@ -1,7 +1,6 @@
 package mgmt
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"sync"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rotatord/rotatord/internal/testenv"
 
 	"github.com/rotatord/rotatord/internal/secret"
 )
@@ -47,25 +48,6 @@ func (s *sleepRecorder) Sleeps() []time.Duration {
 	return append([]time.Duration(nil), s.sleeps...)
 }
 
-// syncBuffer is a bytes.Buffer that a slog handler may write to from
-// several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testOptions returns Options for baseURL with a recording clock, a
 // debug logger into logs and no jitter, so backoff waits are exact.
 func testOptions(baseURL string) Options {
@@ -89,7 +71,7 @@ func newTestClient(t *testing.T, opts Options) *Client {
 
 // debugLogger returns a logger that writes JSON records at Debug level
 // into buf.
-func debugLogger(buf *syncBuffer) *slog.Logger {
+func debugLogger(buf *testenv.SyncBuffer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 

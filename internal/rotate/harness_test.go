@@ -1,17 +1,17 @@
 package rotate
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rotatord/rotatord/internal/testenv"
 
 	"github.com/rotatord/rotatord/internal/clock"
 	"github.com/rotatord/rotatord/internal/emulator"
@@ -32,7 +32,7 @@ type harness struct {
 	server   *emulator.Server
 	cfg      *policy.Config
 	dir      string
-	logs     *syncBuffer
+	logs     *testenv.SyncBuffer
 	extra    func(p policy.Policy) []sinks.Sink
 	stepHook func(policy, step string)
 }
@@ -59,7 +59,7 @@ func newHarness(t testing.TB) *harness {
 		StateDir:    filepath.Join(dir, "state"),
 		Concurrency: 2,
 	}
-	return &harness{t: t, clock: fake, emu: srv.Emulator, server: srv, cfg: cfg, dir: dir, logs: &syncBuffer{}}
+	return &harness{t: t, clock: fake, emu: srv.Emulator, server: srv, cfg: cfg, dir: dir, logs: &testenv.SyncBuffer{}}
 }
 
 // addPolicy adds a policy with one JSON file sink and returns the sink's
@@ -142,24 +142,6 @@ func (h *harness) token(id string) (emulator.TokenInfo, bool) {
 		}
 	}
 	return emulator.TokenInfo{}, false
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // failingSink is a sink whose every write fails, standing in for a store

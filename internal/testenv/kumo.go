@@ -1,14 +1,9 @@
 package testenv
 
 import (
-	"context"
-	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,9 +19,7 @@ const kumoStartTimeout = 30 * time.Second
 // kumoServer is a running `kumo serve`, which keeps its state in memory.
 type kumoServer struct {
 	endpoint string
-	cmd      *exec.Cmd
-	output   *syncBuffer
-	exited   chan struct{}
+	proc     *process
 }
 
 var sharedKumo struct {
@@ -53,7 +46,7 @@ func Kumo(t testing.TB) string {
 	k := sharedKumo.server
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("kumo output (last %d bytes):\n%s", maxOutputShown, k.output.Tail(maxOutputShown))
+			t.Logf("kumo output (last %d bytes):\n%s", maxOutputShown, k.proc.output.Tail(maxOutputShown))
 		}
 	})
 	return k.endpoint
@@ -62,7 +55,7 @@ func Kumo(t testing.TB) string {
 // StopKumo stops the shared server that Kumo started, if any.
 func StopKumo() {
 	if sharedKumo.server != nil {
-		sharedKumo.server.stop()
+		sharedKumo.server.proc.stop()
 	}
 }
 
@@ -94,17 +87,9 @@ func fileExists(path string) bool {
 	return err == nil && !info.IsDir()
 }
 
-// startKumo starts kumo on a free loopback port, trying a few ports
-// because another process can take the chosen one before kumo binds it.
+// startKumo starts kumo on a free loopback port.
 func startKumo(bin string) (*kumoServer, error) {
-	var err error
-	for range 3 {
-		var k *kumoServer
-		if k, err = startKumoOnce(bin); err == nil {
-			return k, nil
-		}
-	}
-	return nil, err
+	return retryStart(func() (*kumoServer, error) { return startKumoOnce(bin) })
 }
 
 func startKumoOnce(bin string) (*kumoServer, error) {
@@ -112,98 +97,15 @@ func startKumoOnce(bin string) (*kumoServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &kumoServer{
-		endpoint: "http://127.0.0.1:" + port,
-		output:   &syncBuffer{},
-		exited:   make(chan struct{}),
-	}
+	k := &kumoServer{endpoint: "http://127.0.0.1:" + port}
 	// kumo listens on every interface unless --host says otherwise.
-	k.cmd = exec.Command(bin, "serve", "--host", "127.0.0.1", "--port", port)
-	k.cmd.Env = envWithoutPrefix("KUMO_")
-	k.cmd.Stdout, k.cmd.Stderr = k.output, k.output
-	k.cmd.SysProcAttr = childProcAttr()
-
-	if err := k.start(); err != nil {
+	cmd := exec.Command(bin, "serve", "--host", "127.0.0.1", "--port", port)
+	cmd.Env = envWithoutPrefix("KUMO_")
+	if k.proc, err = startProcess("kumo", cmd); err != nil {
 		return nil, err
 	}
-	if err := k.waitReady(); err != nil {
-		k.stop()
-		return nil, fmt.Errorf("%w\nkumo output:\n%s", err, k.output.Tail(maxOutputShown))
+	if err := k.proc.waitHealthy(k.endpoint+"/health", 20*time.Millisecond, kumoStartTimeout); err != nil {
+		return nil, err
 	}
 	return k, nil
-}
-
-// start runs the process from a goroutine locked to its OS thread until
-// the process exits, because the parent-death signal fires when the
-// thread that started the child ends.
-func (k *kumoServer) start() error {
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		defer close(k.exited)
-
-		err := k.cmd.Start()
-		started <- err
-		if err == nil {
-			_ = k.cmd.Wait()
-		}
-	}()
-	if err := <-started; err != nil {
-		return fmt.Errorf("run %s: %w", k.cmd.Path, err)
-	}
-	return nil
-}
-
-// stop kills kumo and waits for it to exit. It is safe to call twice.
-func (k *kumoServer) stop() {
-	_ = k.cmd.Process.Kill()
-	<-k.exited
-}
-
-// waitReady polls /health until it answers 200, the process exits, or
-// kumoStartTimeout passes.
-func (k *kumoServer) waitReady() error {
-	ctx, cancel := context.WithTimeout(context.Background(), kumoStartTimeout)
-	defer cancel()
-	ticker := time.NewTicker(20 * time.Millisecond)
-	defer ticker.Stop()
-
-	for {
-		if k.healthy(ctx) {
-			return nil
-		}
-		select {
-		case <-k.exited:
-			return fmt.Errorf("kumo exited before it was ready")
-		case <-ctx.Done():
-			return fmt.Errorf("kumo at %s not ready after %s", k.endpoint, kumoStartTimeout)
-		case <-ticker.C:
-		}
-	}
-}
-
-func (k *kumoServer) healthy(ctx context.Context) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, k.endpoint+"/health", nil)
-	if err != nil {
-		return false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
-
-// envWithoutPrefix returns the environment minus variables starting with
-// prefix, so a developer's own settings do not reach the test server.
-func envWithoutPrefix(prefix string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, prefix) {
-			env = append(env, kv)
-		}
-	}
-	return env
 }

@@ -7,18 +7,12 @@
 package testenv
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,9 +40,7 @@ type VaultServer struct {
 	// RootToken is the dev server's root token.
 	RootToken string
 
-	cmd    *exec.Cmd
-	output *syncBuffer
-	exited chan struct{}
+	proc *process
 }
 
 var shared struct {
@@ -128,33 +120,23 @@ func StopServers() {
 func (v *VaultServer) Stop() {
 	// The dev server keeps everything in memory, so there is nothing to
 	// shut down gracefully.
-	_ = v.cmd.Process.Kill()
-	<-v.exited
+	v.proc.stop()
 }
 
 // Exited returns a channel that is closed once the server process ends.
-func (v *VaultServer) Exited() <-chan struct{} { return v.exited }
+func (v *VaultServer) Exited() <-chan struct{} { return v.proc.exited }
 
 func (v *VaultServer) logOnFailure(t testing.TB) {
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("vault server output (last %d bytes):\n%s", maxOutputShown, v.output.Tail(maxOutputShown))
+			t.Logf("vault server output (last %d bytes):\n%s", maxOutputShown, v.proc.output.Tail(maxOutputShown))
 		}
 	})
 }
 
-// startVault starts a dev server on a free loopback port. It tries a few
-// ports, because another process can take the chosen port before Vault
-// binds it.
+// startVault starts a dev server on a free loopback port.
 func startVault(bin string) (*VaultServer, error) {
-	var err error
-	for range 3 {
-		var v *VaultServer
-		if v, err = startVaultOnce(bin); err == nil {
-			return v, nil
-		}
-	}
-	return nil, err
+	return retryStart(func() (*VaultServer, error) { return startVaultOnce(bin) })
 }
 
 func startVaultOnce(bin string) (*VaultServer, error) {
@@ -162,133 +144,23 @@ func startVaultOnce(bin string) (*VaultServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &VaultServer{
-		Addr:      "http://127.0.0.1:" + port,
-		RootToken: "root-" + randomHex(16),
-		output:    &syncBuffer{},
-		exited:    make(chan struct{}),
-	}
+	v := &VaultServer{Addr: "http://127.0.0.1:" + port, RootToken: "root-" + randomHex(16)}
 	// The root token goes through the environment, not the command line,
 	// so it stays out of the process list.
-	v.cmd = exec.Command(bin, "server", "-dev", "-dev-no-store-token", "-dev-listen-address=127.0.0.1:"+port)
-	v.cmd.Env = append(envWithoutVault(), "VAULT_DEV_ROOT_TOKEN_ID="+v.RootToken)
-	v.cmd.Stdout, v.cmd.Stderr = v.output, v.output
-	v.cmd.SysProcAttr = childProcAttr()
-
-	if err := v.start(); err != nil {
+	cmd := exec.Command(bin, "server", "-dev", "-dev-no-store-token", "-dev-listen-address=127.0.0.1:"+port)
+	cmd.Env = append(envWithoutPrefix("VAULT_"), "VAULT_DEV_ROOT_TOKEN_ID="+v.RootToken)
+	if v.proc, err = startProcess("vault", cmd); err != nil {
 		return nil, err
 	}
-	if err := v.waitReady(); err != nil {
-		v.Stop()
-		return nil, fmt.Errorf("%w\nvault output:\n%s", err, v.output.Tail(maxOutputShown))
+	// sys/health answers 200 once the server is unsealed and active.
+	if err := v.proc.waitHealthy(v.Addr+"/v1/sys/health", 50*time.Millisecond, vaultStartTimeout); err != nil {
+		return nil, err
 	}
 	return v, nil
-}
-
-// start runs the process from a goroutine locked to its OS thread until the
-// process exits. On Linux the child's parent-death signal fires when the
-// thread that started it ends, so the thread must outlive the child.
-func (v *VaultServer) start() error {
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		defer close(v.exited)
-
-		err := v.cmd.Start()
-		started <- err
-		if err == nil {
-			_ = v.cmd.Wait()
-		}
-	}()
-	if err := <-started; err != nil {
-		return fmt.Errorf("run %s: %w", v.cmd.Path, err)
-	}
-	return nil
-}
-
-// waitReady polls sys/health until the server reports it is unsealed and
-// active, the process exits, or vaultStartTimeout passes.
-func (v *VaultServer) waitReady() error {
-	ctx, cancel := context.WithTimeout(context.Background(), vaultStartTimeout)
-	defer cancel()
-	ticker := time.NewTicker(50 * time.Millisecond)
-	defer ticker.Stop()
-
-	for {
-		if v.healthy(ctx) {
-			return nil
-		}
-		select {
-		case <-v.exited:
-			return fmt.Errorf("vault exited before it was ready")
-		case <-ctx.Done():
-			return fmt.Errorf("vault at %s not ready after %s", v.Addr, vaultStartTimeout)
-		case <-ticker.C:
-		}
-	}
-}
-
-func (v *VaultServer) healthy(ctx context.Context) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.Addr+"/v1/sys/health", nil)
-	if err != nil {
-		return false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
-
-func freeLoopbackPort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	return port, err
-}
-
-// envWithoutVault returns the environment minus VAULT_* variables, so a
-// developer's own Vault settings do not leak into the test server.
-func envWithoutVault() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "VAULT_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
 
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// syncBuffer collects a server's output from two pipes at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// Tail returns at most the last n bytes written.
-func (b *syncBuffer) Tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	data := b.buf.Bytes()
-	if len(data) > n {
-		data = data[len(data)-n:]
-	}
-	return string(data)
 }

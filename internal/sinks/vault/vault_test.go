@@ -242,7 +242,7 @@ func TestSecretsNotInErrorsOrLogs(t *testing.T) {
 	// operation fails and the sink soon logs in again.
 	vaultToken := createToken(t, v, &api.TokenCreateRequest{Policies: []string{"default"}, TTL: "2s", Renewable: new(bool)})
 	tokenFile := writeTokenFile(t, vaultToken)
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := openSink(t, tokenConfig(v, tokenFile, uniquePath(t)), logger)
 	sec := sinktest.NewSecret(t, "tok-1")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/rotatord/rotatord/internal/mgmt"
 	"github.com/rotatord/rotatord/internal/sinks"
@@ -135,24 +134,6 @@ func (r *run) findSecret(ctx context.Context, tokenID string) (sinks.Secret, boo
 	return sinks.Secret{}, false, nil
 }
 
-// sinkTokenIDs returns the token IDs the sinks serve as current and hold
-// as pending.
-func (r *run) sinkTokenIDs(ctx context.Context) (current, pending []string, err error) {
-	for _, s := range r.sinks {
-		st, err := s.Read(ctx)
-		if err != nil {
-			return nil, nil, fmt.Errorf("read %s of policy %s: %w", s.ID(), r.p.Name, err)
-		}
-		if id := st.CurrentID(); id != "" {
-			current = append(current, id)
-		}
-		if st.Pending != nil {
-			pending = append(pending, st.Pending.TokenID)
-		}
-	}
-	return current, pending, nil
-}
-
 // resolveCurrent finds the token the policy rotates now: the one the
 // journal recorded, else one a sink serves, else the policy's token ID or
 // description. It returns nil when the policy's first token is still to be
@@ -164,14 +145,20 @@ func (r *run) resolveCurrent(ctx context.Context, tokens []mgmt.Token) (*mgmt.To
 			live[tokens[i].ID] = &tokens[i]
 		}
 	}
-	current, _, err := r.sinkTokenIDs(ctx)
+	view, err := r.readSinks(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range append([]string{r.rec.CurrentTokenID}, current...) {
+	for _, id := range append([]string{r.rec.CurrentTokenID}, view.current...) {
 		if t, ok := live[id]; ok && id != "" {
 			return t, nil
 		}
+	}
+	if t := r.newestManaged(tokens); t != nil {
+		// Neither the journal nor a sink names the current token, which
+		// happens when both were lost. The newest token this policy's
+		// rotations made is the best guess, and rotating it away is safe.
+		return t, nil
 	}
 	if id := r.p.Token.ID; id != "" {
 		if t, ok := live[id]; ok {
@@ -181,6 +168,20 @@ func (r *run) resolveCurrent(ctx context.Context, tokens []mgmt.Token) (*mgmt.To
 			"fix policies[].token.id or name the token by description to create it", r.p.Name, id)
 	}
 	return r.byDescription(tokens), nil
+}
+
+// newestManaged returns the newest live token carrying this policy's
+// marker, or nil.
+func (r *run) newestManaged(tokens []mgmt.Token) *mgmt.Token {
+	var best *mgmt.Token
+	for i := range tokens {
+		t := &tokens[i]
+		pol, _, ok := parseMarker(t.Description)
+		if ok && pol == r.p.Name && t.RevokedAt == nil && (best == nil || t.CreatedAt.After(best.CreatedAt)) {
+			best = t
+		}
+	}
+	return best
 }
 
 // byDescription returns the newest live token with the policy's
@@ -202,43 +203,6 @@ func (r *run) byDescription(tokens []mgmt.Token) *mgmt.Token {
 		}
 	}
 	return best
-}
-
-// sweepOrphans deletes this policy's marked tokens that neither the
-// journal nor any sink accounts for. It runs under the policy's lock.
-func (r *run) sweepOrphans(ctx context.Context) error {
-	tokens, err := r.e.api.ListTokens(ctx)
-	if err != nil {
-		return fmt.Errorf("sweep orphans of policy %s: list tokens: %w", r.p.Name, err)
-	}
-	current, _, err := r.sinkTokenIDs(ctx)
-	if err != nil {
-		return err
-	}
-	keep := append(current, r.rec.CurrentTokenID)
-	if f := r.rec.InFlight; f != nil {
-		keep = append(keep, f.OldTokenID, f.NewTokenID)
-	}
-	for _, t := range tokens {
-		if pol, _, ok := parseMarker(t.Description); !ok || pol != r.p.Name || slices.Contains(keep, t.ID) {
-			continue
-		}
-		if r.rec.InFlight != nil && r.rec.InFlight.Step == stepCreating {
-			continue
-		}
-		for _, s := range r.sinks {
-			if err := s.Discard(ctx, t.ID); err != nil {
-				return fmt.Errorf("sweep orphan token %s of policy %s: discard from %s: %w", t.ID, r.p.Name, s.ID(), err)
-			}
-		}
-		if err := r.deleteToken(ctx, t.ID); err != nil {
-			return fmt.Errorf("sweep orphan token %s of policy %s: %w", t.ID, r.p.Name, err)
-		}
-		r.log.Warn("deleted orphaned token", "token_id", t.ID)
-		r.action("deleted orphaned token %s", t.ID)
-		r.e.opts.Observer.OrphanDeleted(r.p.Name)
-	}
-	return nil
 }
 
 // recordCurrent looks up the token the policy rotates now and records its

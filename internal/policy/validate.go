@@ -67,6 +67,9 @@ func validateDefaults(d Defaults, ps *problems) {
 	positive(ps, "defaults.propagationTimeout", d.PropagationTimeout)
 	nonNegative(ps, "defaults.propagationWait", d.PropagationWait)
 	nonNegative(ps, "defaults.minInterval", d.MinInterval)
+	atMostMaxWait(ps, "defaults.grace", d.Grace)
+	atMostMaxWait(ps, "defaults.propagationTimeout", d.PropagationTimeout)
+	atMostMaxWait(ps, "defaults.propagationWait", d.PropagationWait)
 }
 
 func requireUUID(ps *problems, path, value string) {
@@ -113,5 +116,16 @@ func positive(ps *problems, path string, d time.Duration) {
 func nonNegative(ps *problems, path string, d time.Duration) {
 	if d < 0 {
 		ps.add(path, "%s is negative; use 0 or a positive duration", d)
+	}
+}
+
+// maxWait bounds the waits inside one rotation: the grace window and the
+// propagation timeouts. A longer wait is almost certainly a typo, and the
+// old token would stay valid for that long.
+const maxWait = 90 * 24 * time.Hour
+
+func atMostMaxWait(ps *problems, path string, d time.Duration) {
+	if d > maxWait {
+		ps.add(path, "%s is longer than 90d; a rotation waits that long before the old token is deleted", d)
 	}
 }

@@ -73,9 +73,13 @@ func validateToken(p *Policy, path string, ps *problems) {
 // validateTiming checks the timing a policy sets itself; 0 inherits the
 // defaults section, which is checked on its own.
 func validateTiming(p *Policy, d Defaults, path string, ps *problems) {
-	nonNegative(ps, path+".grace", p.Grace)
-	nonNegative(ps, path+".propagationTimeout", p.PropagationTimeout)
-	nonNegative(ps, path+".propagationWait", p.PropagationWait)
+	for _, w := range []struct {
+		key string
+		d   time.Duration
+	}{{"grace", p.Grace}, {"propagationTimeout", p.PropagationTimeout}, {"propagationWait", p.PropagationWait}} {
+		nonNegative(ps, path+"."+w.key, w.d)
+		atMostMaxWait(ps, path+"."+w.key, w.d)
+	}
 	nonNegative(ps, path+".maxAge", p.MaxAge)
 	nonNegative(ps, path+".expiryMargin", p.ExpiryMargin)
 	nonNegative(ps, path+".minInterval", p.MinInterval)

@@ -45,6 +45,7 @@ func TestValidationRules(t *testing.T) {
 		{"log level", map[string]any{"log.level": "trace"}, "log.level", "debug, info, warn, error"},
 		{"listen", map[string]any{"listen": "9464"}, "listen", "host:port"},
 		{"defaults grace zero", map[string]any{"defaults.grace": "0s"}, "defaults.grace", "greater than 0"},
+		{"grace too long", map[string]any{"policies[0].grace": "100000d"}, "policies[0].grace", "longer than 90d"},
 		{"policy name required", map[string]any{"policies[0].name": ""}, "policies[0].name", "required"},
 		{"policy name pattern", map[string]any{"policies[0].name": "Ingest/1"}, "policies[0].name", "not a valid policy name"},
 		{"policy name unique", map[string]any{"policies[1].name": "ingest"}, "policies[1].name", "already used by policies[0]"},

@@ -39,6 +39,7 @@ type inFlight struct {
 	NewCreatedAt *time.Time `json:"newCreatedAt,omitempty"`
 	NewExpiresAt *time.Time `json:"newExpiresAt,omitempty"`
 	ActiveAt     *time.Time `json:"activeAt,omitempty"`
+	PromotedAt   *time.Time `json:"promotedAt,omitempty"`
 	GraceUntil   *time.Time `json:"graceUntil,omitempty"`
 }
 

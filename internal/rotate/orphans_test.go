@@ -54,3 +54,20 @@ func TestSweepKeepsOldTokenThroughLostGrace(t *testing.T) {
 	require.NotContains(t, h.liveTokenIDs(), first.NewTokenID, "after the grace window the old token is an orphan")
 	require.Len(t, h.liveTokenIDs(), 1)
 }
+
+func TestShortenedGraceAppliesToRunningRotation(t *testing.T) {
+	h := newHarness(t)
+	old := h.seed("ingest writer", writeTelemetry...)
+	h.addPolicy("ingest", policy.TokenRef{ID: old.ID}, nil)
+	h.cfg.Policies[0].Grace = 1000 * time.Hour
+	require.True(t, h.crashAt(stepPromoted))
+	h.stepHook = nil
+	h.cfg.Policies[0].Grace = time.Minute
+	start := h.clock.Now()
+
+	res := h.engine().Rotate(context.Background(), "ingest", RunOptions{})
+
+	require.NoError(t, res.Err)
+	require.NotContains(t, h.liveTokenIDs(), old.ID)
+	require.Less(t, h.clock.Now().Sub(start), time.Hour, "the rotation waited the old grace window")
+}

@@ -217,7 +217,7 @@ func (r *run) advance(ctx context.Context, sec sinks.Secret) error {
 		if f.OldTokenID != "" {
 			until = now.Add(r.p.Grace)
 		}
-		f.GraceUntil = &until
+		f.PromotedAt, f.GraceUntil = &now, &until
 		r.rec.SecretChangedAt = &now
 		if err := r.save(stepPromoted); err != nil {
 			return err

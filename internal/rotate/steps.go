@@ -194,14 +194,20 @@ func (r *run) promoteOne(ctx context.Context, s sinks.Sink, tokenID string) erro
 func (r *run) retireOld(ctx context.Context) error {
 	f := r.rec.InFlight
 	if f.OldTokenID != "" && !f.reached(stepOldDeleted) {
-		if wait := f.GraceUntil.Sub(r.e.clock.Now()); wait > 0 {
-			r.log.Info("waiting for the grace window", "old_token_id", f.OldTokenID, "until", f.GraceUntil)
+		until := *f.GraceUntil
+		if f.PromotedAt != nil {
+			// A grace window shortened in the config since the promotion
+			// applies to this rotation too.
+			until = minTime(until, f.PromotedAt.Add(r.p.Grace))
+		}
+		if wait := until.Sub(r.e.clock.Now()); wait > 0 {
+			r.log.Info("waiting for the grace window", "old_token_id", f.OldTokenID, "until", until)
 			if err := clock.Sleep(ctx, r.e.clock, wait); err != nil {
 				return fmt.Errorf("rotate policy %s: stopped during the grace window; "+
 					"the next run deletes token %s after it: %w", r.p.Name, f.OldTokenID, err)
 			}
 		}
-		r.action("kept old token %s through the grace window until %s", f.OldTokenID, f.GraceUntil.Format(time.RFC3339))
+		r.action("kept old token %s through the grace window until %s", f.OldTokenID, until.Format(time.RFC3339))
 		if err := r.checkNotServed(ctx, f.OldTokenID, f.NewTokenID); err != nil {
 			return err
 		}
@@ -284,4 +290,11 @@ func (r *run) abandon(ctx context.Context, cause error) {
 			r.log.Error("journal not saved", "error", err)
 		}
 	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }

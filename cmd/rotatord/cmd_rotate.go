@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 
 	"github.com/rotatord/rotatord/internal/policy"
 	"github.com/rotatord/rotatord/internal/rotate"
+	"github.com/rotatord/rotatord/internal/sinks/file"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -137,12 +139,37 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
+	if problems := checkLocal(cfg); len(problems) > 0 {
+		return usageErrorf("%s is valid, but this machine cannot run it (%d problems):\n  %s",
+			*configPath, len(problems), strings.Join(problems, "\n  "))
+	}
 	names := make([]string, len(cfg.Policies))
 	for i, p := range cfg.Policies {
 		names[i] = p.Name
 	}
 	fmt.Fprintf(stdout, "%s is valid: %d policies (%s)\n", *configPath, len(names), strings.Join(names, ", "))
 	return nil
+}
+
+// checkLocal finds what the configuration needs from this machine and
+// lacks: a readable management token and the folders of file sinks. It
+// contacts no server.
+func checkLocal(cfg *policy.Config) []string {
+	var problems []string
+	if _, err := cfg.Cluster.ReadManagementToken(os.Getenv); err != nil {
+		problems = append(problems, "cluster.managementToken: "+err.Error())
+	}
+	for i, p := range cfg.Policies {
+		for j, s := range p.Sinks {
+			if s.Type != policy.SinkFile {
+				continue
+			}
+			if _, err := file.New(s.File, p.Name); err != nil {
+				problems = append(problems, fmt.Sprintf("policies[%d].sinks[%d].path: %v", i, j, err))
+			}
+		}
+	}
+	return problems
 }
 
 func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -79,7 +79,7 @@ type engineSetup struct {
 func newClient(cfg *policy.Config, setup engineSetup) (*mgmt.Client, error) {
 	token, err := cfg.Cluster.ReadManagementToken(os.Getenv)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("read management token: %w", err)}
+		return nil, usageError{err}
 	}
 	burst := max(1, int(cfg.Cluster.RateLimit))
 	return mgmt.New(mgmt.Options{

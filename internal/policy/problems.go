@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Problem is one invalid value in a configuration.
@@ -48,7 +49,32 @@ type problems struct {
 }
 
 func (ps *problems) add(path, format string, args ...any) {
-	ps.list = append(ps.list, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	ps.list = append(ps.list, Problem{Path: path, Message: truncate(fmt.Sprintf(format, args...))})
+}
+
+// maxMessage bounds a problem's message, which may quote a huge value.
+const maxMessage = 300
+
+func truncate(msg string) string {
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	n := maxMessage
+	for n > 0 && !utf8.RuneStart(msg[n]) {
+		n--
+	}
+	return msg[:n] + fmt.Sprintf("... (%d bytes cut)", len(msg)-n)
+}
+
+// Messages for the fields that name where a secret is read from. They do
+// not quote the value, because a secret pasted there by mistake would
+// otherwise be printed.
+const hiddenPathProblem = "is not an absolute path (the value is not shown, in case it is a secret); " +
+	"give the absolute path of the file that holds the secret"
+
+func hiddenEnvProblem(example string) string {
+	return "is not a valid environment variable name (the value is not shown, in case it is a secret); " +
+		"give the name of the variable that holds the secret, such as " + example
 }
 
 func (ps *problems) warn(path, format string, args ...any) {

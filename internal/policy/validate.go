@@ -47,10 +47,10 @@ func validateCluster(c Cluster, ps *problems) {
 		ps.add("cluster.managementToken", "env and file are both set; keep one of them")
 	}
 	if mt.Env != "" && !envNamePattern.MatchString(mt.Env) {
-		ps.add("cluster.managementToken.env", "%q is not a valid environment variable name", mt.Env)
+		ps.add("cluster.managementToken.env", "%s", hiddenEnvProblem("INFLUX_MANAGEMENT_TOKEN"))
 	}
 	if mt.File != "" && !filepath.IsAbs(mt.File) {
-		ps.add("cluster.managementToken.file", "%q is not an absolute path", mt.File)
+		ps.add("cluster.managementToken.file", "%s", hiddenPathProblem)
 	}
 
 	positive(ps, "cluster.requestTimeout", c.RequestTimeout)

@@ -100,9 +100,9 @@ func exactlyOne(ps *problems, path, envKey, env, fileKey, file string) {
 	case env != "" && file != "":
 		ps.add(path, "%s and %s are both set; keep one of them", envKey, fileKey)
 	case env != "" && !envNamePattern.MatchString(env):
-		ps.add(path+"."+envKey, "%q is not a valid environment variable name", env)
+		ps.add(path+"."+envKey, "%s", hiddenEnvProblem("VAULT_TOKEN"))
 	case file != "" && !filepath.IsAbs(file):
-		ps.add(path+"."+fileKey, "%q is not an absolute path", file)
+		ps.add(path+"."+fileKey, "%s", hiddenPathProblem)
 	}
 }
 

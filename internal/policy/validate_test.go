@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -232,4 +233,25 @@ func TestGraceNotAboveSyncIntervalWarns(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, cfg.Warnings, 1)
 	require.Contains(t, cfg.Warnings[0], "policies[0].grace: 30s does not exceed syncInterval 1m0s")
+}
+
+func TestPastedTokenIsNotEchoed(t *testing.T) {
+	pasted := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJyb3RhdG9yZCJ9." + strings.Repeat("f", 43)
+	tree := validConfig()
+	tree["cluster"].(map[string]any)["managementToken"] = map[string]any{"env": pasted}
+
+	_, err := parseTree(t, tree)
+
+	require.ErrorContains(t, err, "cluster.managementToken.env: is not a valid environment variable name")
+	require.NotContains(t, err.Error(), pasted)
+}
+
+func TestHugeValueIsTruncated(t *testing.T) {
+	tree := validConfig()
+	tree["policies"].([]any)[0].(map[string]any)["name"] = strings.Repeat("x", 1<<20)
+
+	_, err := parseTree(t, tree)
+
+	require.ErrorContains(t, err, "bytes cut")
+	require.Less(t, len(err.Error()), 4096)
 }

@@ -224,3 +224,16 @@ func TestRotationOutputHoldsNoSecret(t *testing.T) {
 	}
 	require.Contains(t, h.logs.String(), "token rotated", "the log must have been captured")
 }
+
+func TestPropagationTimeoutNamesUnreachableDataPlane(t *testing.T) {
+	h := newHarness(t)
+	old := h.seed("ingest writer", writeTelemetry...)
+	h.addPolicy("ingest", policy.TokenRef{ID: old.ID}, nil)
+	h.cfg.Cluster.DataPlaneURL = "http://127.0.0.1:1"
+
+	res := h.engine().Rotate(context.Background(), "ingest", RunOptions{})
+
+	require.ErrorContains(t, res.Err, "no answer from the data plane")
+	require.ErrorContains(t, res.Err, "check cluster.dataPlaneURL")
+	require.Equal(t, []string{old.ID}, h.liveTokenIDs())
+}

@@ -119,23 +119,23 @@ func (r *run) propagate(ctx context.Context, sec sinks.Secret) error {
 func (r *run) poll(ctx context.Context, sec sinks.Secret, target ProbeTarget) error {
 	deadline := r.e.clock.Now().Add(r.p.PropagationTimeout)
 	interval, successes := r.e.opts.ProbeInterval, 0
+	var lastErr error
 	for {
 		ok, err := r.e.opts.Prober.Probe(ctx, sec.Token, target)
 		switch {
 		case err != nil:
 			r.log.Debug("propagation probe failed", "error", err)
-			successes = 0
+			successes, lastErr = 0, err
 		case ok:
-			successes++
+			successes, lastErr = successes+1, nil
 		default:
-			successes = 0
+			successes, lastErr = 0, nil
 		}
 		if successes >= r.e.opts.ProbeSuccesses {
 			return nil
 		}
 		if !r.e.clock.Now().Before(deadline) {
-			return fmt.Errorf("wait for token %s of policy %s to become active: not accepted by the data plane within %s; "+
-				"raise propagationTimeout if the cluster is slow", sec.TokenID, r.p.Name, r.p.PropagationTimeout)
+			return propagationTimeout(sec.TokenID, r.p.Name, r.p.PropagationTimeout, lastErr)
 		}
 		wait := interval
 		if successes > 0 {
@@ -146,6 +146,18 @@ func (r *run) poll(ctx context.Context, sec sinks.Secret, target ProbeTarget) er
 		}
 		interval = min(interval*3/2, 10*r.e.opts.ProbeInterval)
 	}
+}
+
+// propagationTimeout explains a token the data plane never accepted. When
+// the last probe failed outright, the data plane was likely unreachable
+// rather than slow, and the message says so.
+func propagationTimeout(tokenID, policyName string, timeout time.Duration, lastErr error) error {
+	if lastErr != nil {
+		return fmt.Errorf("wait for token %s of policy %s to become active: no answer from the data plane "+
+			"within %s; check cluster.dataPlaneURL: %w", tokenID, policyName, timeout, lastErr)
+	}
+	return fmt.Errorf("wait for token %s of policy %s to become active: not accepted by the data plane within %s; "+
+		"raise propagationTimeout if the cluster is slow", tokenID, policyName, timeout)
 }
 
 func (r *run) databaseNames() []string {

@@ -22,7 +22,7 @@ func Open(ctx context.Context, p policy.Policy, logger *slog.Logger) ([]sinks.Si
 		s, err := OpenOne(ctx, cfg, p.Name, logger)
 		if err != nil {
 			Close(list)
-			return nil, fmt.Errorf("policy %s: sinks[%d]: %w", p.Name, i, err)
+			return nil, fmt.Errorf("sinks[%d]: %w", i, err)
 		}
 		list = append(list, s)
 	}

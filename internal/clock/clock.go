@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Clock tells the time and signals when a duration has passed.
+// Clock returns the time and signals when a duration has passed.
 type Clock interface {
 	Now() time.Time
 	// After returns a channel that receives the time once d has passed.
@@ -38,8 +38,8 @@ func Sleep(ctx context.Context, c Clock, d time.Duration) error {
 	}
 }
 
-// Fake is a manual clock for tests. Time stands still until Advance or Set
-// moves it.
+// Fake is a manual clock for tests. Its time changes only when Advance or
+// Set moves it.
 type Fake struct {
 	mu      sync.Mutex
 	now     time.Time

@@ -39,7 +39,7 @@ type Observer interface {
 type RunOptions struct {
 	// DryRun reports the actions a rotation would take and changes nothing.
 	DryRun bool
-	// Trigger says what started the rotation ("schedule", "manual",
+	// Trigger names what started the rotation ("schedule", "manual",
 	// "max-age", "expiry", "startup"), for logs.
 	Trigger string
 }
@@ -58,7 +58,7 @@ type Result struct {
 	Err     error    `json:"-"`
 }
 
-// PolicyStatus is what the engine knows of one policy. It never holds a
+// PolicyStatus is the engine's record of one policy. It never contains a
 // secret.
 type PolicyStatus struct {
 	Policy              string       `json:"policy"`
@@ -74,7 +74,7 @@ type PolicyStatus struct {
 	Sinks               []SinkStatus `json:"sinks,omitempty"`
 }
 
-// SinkStatus is what one sink holds, by token ID.
+// SinkStatus lists the token IDs that one sink serves and holds pending.
 type SinkStatus struct {
 	ID             string `json:"id"`
 	CurrentTokenID string `json:"currentTokenId,omitempty"`

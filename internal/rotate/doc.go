@@ -3,9 +3,9 @@
 // crash at any point converges on restart.
 //
 // One rotation moves through these steps. Each step is written to the
-// policy's journal in the state directory before the next one starts, and
-// each sink also keeps the token ID beside the secret, so both the journal
-// and the sinks can tell a restart where the rotation stopped.
+// policy's journal in the state directory before the next one starts. Each
+// sink also keeps the token ID beside the secret, so a restart can read
+// where the rotation stopped from the journal or from the sinks.
 //
 //	step        what is true once it is recorded      a crash here leaves, and restart does
 //	----------  ------------------------------------  ----------------------------------------------

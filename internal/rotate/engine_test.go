@@ -233,7 +233,7 @@ func TestPropagationTimeoutNamesUnreachableDataPlane(t *testing.T) {
 
 	res := h.engine().Rotate(context.Background(), "ingest", RunOptions{})
 
-	require.ErrorContains(t, res.Err, "no answer from the data plane")
+	require.ErrorContains(t, res.Err, "no response from the data plane")
 	require.ErrorContains(t, res.Err, "check cluster.dataPlaneURL")
 	require.Equal(t, []string{old.ID}, h.liveTokenIDs())
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/rotatord/rotatord/internal/mgmt"
 )
 
-// sinkView is what the policy's sinks hold, by token ID.
+// sinkView lists the token IDs that the policy's sinks serve and hold.
 type sinkView struct {
 	current, pending []string
 	// unidentified lists the sinks that serve a secret whose token ID they

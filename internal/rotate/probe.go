@@ -13,9 +13,9 @@ import (
 	"github.com/rotatord/rotatord/internal/secret"
 )
 
-// Prober asks the data plane whether it accepts a token.
+// Prober checks whether the data plane accepts a token.
 type Prober interface {
-	// Probe returns true once the data plane knows the token. A false
+	// Probe returns true once the data plane accepts the token. A false
 	// result with a nil error means "not yet"; an error means the probe
 	// could not tell, and the caller tries again.
 	Probe(ctx context.Context, token secret.Token, target ProbeTarget) (bool, error)
@@ -62,7 +62,7 @@ type HTTPProber struct {
 	Client  *http.Client
 }
 
-// Probe sends the target's request. Any answer but 401 shows the token is
+// Probe sends the target's request. Any response but 401 shows the token is
 // known: a 403 or 404 means the token is active but the request is not
 // allowed, which still proves propagation.
 func (p HTTPProber) Probe(ctx context.Context, token secret.Token, target ProbeTarget) (bool, error) {
@@ -82,7 +82,7 @@ func (p HTTPProber) Probe(ctx context.Context, token secret.Token, target ProbeT
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode >= 500 {
-		return false, fmt.Errorf("probe data plane: server answered %d", resp.StatusCode)
+		return false, fmt.Errorf("probe data plane: server returned %d", resp.StatusCode)
 	}
 	return resp.StatusCode != http.StatusUnauthorized, nil
 }

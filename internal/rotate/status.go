@@ -133,7 +133,7 @@ func (e *Engine) sinkStatus(ctx context.Context, name string) []SinkStatus {
 	return out
 }
 
-// PlanItem is what the next rotation of a policy would do.
+// PlanItem lists the actions the next rotation of a policy would take.
 type PlanItem struct {
 	Policy  string   `json:"policy"`
 	Actions []string `json:"actions"`

@@ -17,7 +17,7 @@ const createAttempts = 3
 
 // create creates the new token. A create whose outcome is unknown is never
 // repeated blindly: the engine lists the tokens, deletes the one carrying
-// this rotation's marker (its secret was lost with the answer), and only
+// this rotation's marker (its secret was lost with the response), and only
 // then tries again.
 func (r *run) create(ctx context.Context, req mgmt.CreateTokenRequest) (mgmt.CreatedToken, error) {
 	rotationID := r.rec.InFlight.RotationID
@@ -25,7 +25,7 @@ func (r *run) create(ctx context.Context, req mgmt.CreateTokenRequest) (mgmt.Cre
 		created, err := r.e.api.CreateToken(ctx, req)
 		if err == nil {
 			if created.ID == "" || created.AccessToken.IsZero() {
-				return created, fmt.Errorf("create token for policy %s: answer has no token ID or secret", r.p.Name)
+				return created, fmt.Errorf("create token for policy %s: response has no token ID or secret", r.p.Name)
 			}
 			return created, nil
 		}
@@ -59,7 +59,7 @@ func (r *run) deleteLostCreate(ctx context.Context, rotationID string) error {
 		if err := r.deleteToken(ctx, t.ID); err != nil {
 			return fmt.Errorf("delete token %s whose secret was lost: %w", t.ID, err)
 		}
-		r.log.Warn("deleted token whose create answer was lost", "token_id", t.ID)
+		r.log.Warn("deleted token whose create response was lost", "token_id", t.ID)
 		r.e.opts.Observer.OrphanDeleted(r.p.Name)
 	}
 	return nil
@@ -150,10 +150,10 @@ func (r *run) poll(ctx context.Context, sec sinks.Secret, target ProbeTarget) er
 
 // propagationTimeout explains a token the data plane never accepted. When
 // the last probe failed outright, the data plane was likely unreachable
-// rather than slow, and the message says so.
+// rather than slow, and the error states it.
 func propagationTimeout(tokenID, policyName string, timeout time.Duration, lastErr error) error {
 	if lastErr != nil {
-		return fmt.Errorf("wait for token %s of policy %s to become active: no answer from the data plane "+
+		return fmt.Errorf("wait for token %s of policy %s to become active: no response from the data plane "+
 			"within %s; check cluster.dataPlaneURL: %w", tokenID, policyName, timeout, lastErr)
 	}
 	return fmt.Errorf("wait for token %s of policy %s to become active: not accepted by the data plane within %s; "+

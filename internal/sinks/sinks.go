@@ -3,9 +3,9 @@
 //
 // A sink stores at most two secrets per policy: the current one, which
 // consumers read, and a pending one, which the engine has written but not yet
-// promoted. Stores with native version stages (AWS Secrets Manager's
-// AWSPENDING and AWSCURRENT) map onto them directly; the others keep the
-// pending secret beside the current one (a second file, a second path) and
+// promoted. Stores with native version stages, such as AWS Secrets Manager
+// with AWSPENDING and AWSCURRENT, map onto them directly. The others keep
+// the pending secret beside the current one, in a second file or path, and
 // promote it with an atomic replace. Keeping the new secret pending until the
 // data plane accepts it means consumers never switch to a token that still
 // answers 401.

@@ -15,8 +15,8 @@ import (
 	"github.com/rotatord/rotatord/internal/server"
 )
 
-// offlineTools builds what status and plan need when no daemon answers: the
-// engine and a scheduler seeded from it, which never runs.
+// offlineTools builds the engine and a scheduler seeded from it, which
+// never runs, for status and plan when no daemon responds.
 func offlineTools(configPath string, stderr io.Writer) (*rotate.Engine, *schedule.Scheduler, error) {
 	cfg, err := loadConfig(configPath)
 	if err != nil {
@@ -60,8 +60,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// readStatus asks the running daemon, and computes the status from the
-// state directory and the sinks when none answers.
+// readStatus requests the status from the running daemon, and computes it
+// from the state directory and the sinks when none responds.
 func readStatus(ctx context.Context, configPath, url string, stderr io.Writer) ([]server.PolicyStatus, string, error) {
 	if url == "" {
 		if cfg, err := loadConfig(configPath); err == nil {
@@ -151,7 +151,7 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// planView is what plan prints for one policy.
+// planView is one policy's entry in the output of plan.
 type planView struct {
 	rotate.PlanItem
 	NextRotation *time.Time `json:"nextRotation,omitempty"`

@@ -44,8 +44,8 @@ func loadConfig(path string) (*policy.Config, error) {
 	return cfg, nil
 }
 
-// newLogger returns a logger writing to w: text on a terminal, JSON
-// otherwise, unless format says which.
+// newLogger returns a logger that writes to w: text on a terminal and JSON
+// otherwise, unless format names one.
 func newLogger(w io.Writer, format, level string) *slog.Logger {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
@@ -67,7 +67,8 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
-// engineSetup is what building an engine needs beyond the configuration.
+// engineSetup holds the logger, observers and output an engine needs
+// beyond the configuration.
 type engineSetup struct {
 	logger   *slog.Logger
 	observer rotate.Observer

@@ -18,9 +18,11 @@ import (
 var version = "dev"
 
 func runRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("rotate", "rotate --now [--config FILE] [--policy NAME]... [--dry-run] [--output text|json]", stdout)
+	fs := newFlagSet("rotate",
+		"rotate --now [--config FILE] [--policy NAME]... [--dry-run] [--output text|json]", stdout)
 	now := fs.Bool("now", false, "rotate now instead of waiting for the schedule (required)")
-	configPath := fs.String("config", configFlagDefault(), "configuration file (env ROTATORD_CONFIG)")
+	configPath := fs.String("config", configFlagDefault(),
+		"configuration file (env ROTATORD_CONFIG)")
 	var names stringList
 	fs.Var(&names, "policy", "rotate only this policy; repeat for several (default: every policy)")
 	dryRun := fs.Bool("dry-run", false, "print what would be done and change nothing")
@@ -79,7 +81,8 @@ func runRotate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if *demo != "" && *output == "text" && !*dryRun {
-		fmt.Fprintf(stdout, "The new secret is in %s (raw) and %s (JSON with metadata), mode 0600.\n",
+		fmt.Fprintf(stdout,
+			"The new secret is in %s (raw) and %s (JSON with metadata), mode 0600.\n",
 			cfg.Policies[0].Sinks[0].File.Path, cfg.Policies[0].Sinks[1].File.Path)
 	}
 	return failedResults(results)
@@ -122,13 +125,15 @@ func summarize(r rotate.Result) string {
 	case r.OldTokenID == "":
 		return fmt.Sprintf("policy %s: created first token %s", r.Policy, r.NewTokenID)
 	default:
-		return fmt.Sprintf("policy %s: rotated token %s -> %s", r.Policy, r.OldTokenID, r.NewTokenID)
+		return fmt.Sprintf("policy %s: rotated token %s -> %s", r.Policy, r.OldTokenID,
+			r.NewTokenID)
 	}
 }
 
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("validate", "validate [--config FILE]", stdout)
-	configPath := fs.String("config", configFlagDefault(), "configuration file (env ROTATORD_CONFIG)")
+	configPath := fs.String("config", configFlagDefault(),
+		"configuration file (env ROTATORD_CONFIG)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -147,7 +152,8 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	for i, p := range cfg.Policies {
 		names[i] = p.Name
 	}
-	fmt.Fprintf(stdout, "%s is valid: %d policies (%s)\n", *configPath, len(names), strings.Join(names, ", "))
+	fmt.Fprintf(stdout, "%s is valid: %d policies (%s)\n", *configPath, len(names),
+		strings.Join(names, ", "))
 	return nil
 }
 
@@ -165,7 +171,8 @@ func checkLocal(cfg *policy.Config) []string {
 				continue
 			}
 			if _, err := file.New(s.File, p.Name); err != nil {
-				problems = append(problems, fmt.Sprintf("policies[%d].sinks[%d].path: %v", i, j, err))
+				problems = append(problems, fmt.Sprintf("policies[%d].sinks[%d].path: %v", i, j,
+					err))
 			}
 		}
 	}
@@ -177,6 +184,7 @@ func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "rotatord %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "rotatord %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS,
+		runtime.GOARCH)
 	return nil
 }

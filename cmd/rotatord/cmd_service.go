@@ -38,8 +38,10 @@ type service struct {
 
 func runService(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", "run [--config FILE] [--listen ADDR] [--log-format text|json]", stdout)
-	configPath := fs.String("config", configFlagDefault(), "configuration file (env ROTATORD_CONFIG); SIGHUP reloads it")
-	listen := fs.String("listen", "", "address of the health, status and metrics listener (default: the config's listen)")
+	configPath := fs.String("config", configFlagDefault(),
+		"configuration file (env ROTATORD_CONFIG); SIGHUP reloads it")
+	listen := fs.String("listen", "",
+		"address of the health, status and metrics listener (default: the config's listen)")
 	logFormat := fs.String("log-format", "", "log format: text or json (default: the config's)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -63,9 +65,11 @@ func runService(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return svc.run(ctx)
 }
 
-func newService(configPath string, cfg *policy.Config, logger *slog.Logger, stderr io.Writer) (*service, error) {
+func newService(configPath string, cfg *policy.Config, logger *slog.Logger,
+	stderr io.Writer) (*service, error) {
 	m := metrics.New(prometheus.NewRegistry())
-	engine, err := newEngine(cfg, engineSetup{logger: logger, observer: m, observe: m.ObserveRequest, stderr: stderr})
+	engine, err := newEngine(cfg, engineSetup{logger: logger, observer: m,
+		observe: m.ObserveRequest, stderr: stderr})
 	if err != nil {
 		return nil, err
 	}
@@ -80,8 +84,10 @@ func newService(configPath string, cfg *policy.Config, logger *slog.Logger, stde
 	// still shows a finished rotation within a second.
 	src := &server.StatusSource{Engine: engine, Schedule: sched, CacheFor: time.Second}
 	m.WatchState(src.MetricsState, time.Now)
-	srv := server.New(server.Options{Addr: cfg.Listen, Metrics: m.Handler(), Status: src.Status, Logger: logger})
-	return &service{configPath: configPath, cfg: cfg, log: logger, engine: engine, sched: sched, srv: srv}, nil
+	srv := server.New(server.Options{Addr: cfg.Listen, Metrics: m.Handler(), Status: src.Status,
+		Logger: logger})
+	return &service{configPath: configPath, cfg: cfg, log: logger, engine: engine, sched: sched,
+		srv: srv}, nil
 }
 
 // run serves until ctx ends: it reconciles, reports ready, resumes
@@ -95,7 +101,8 @@ func (s *service) run(ctx context.Context) error {
 		<-listenerDone
 	}()
 
-	s.log.Info("rotatord started", "version", version, "policies", len(s.cfg.Policies), "listen", s.cfg.Listen)
+	s.log.Info("rotatord started", "version", version, "policies", len(s.cfg.Policies), "listen",
+		s.cfg.Listen)
 	if err := s.engine.Reconcile(ctx); err != nil {
 		s.log.Error("start-up reconciliation failed; scheduled rotations retry", "error", err)
 	}
@@ -158,7 +165,8 @@ func (s *service) reload() {
 		return
 	}
 	old := s.engine.Config()
-	if !reflect.DeepEqual(old.Cluster, cfg.Cluster) || old.StateDir != cfg.StateDir || old.Listen != cfg.Listen {
+	if !reflect.DeepEqual(old.Cluster,
+		cfg.Cluster) || old.StateDir != cfg.StateDir || old.Listen != cfg.Listen {
 		s.log.Warn("changes to cluster, stateDir and listen take effect after a restart")
 		cfg.Cluster, cfg.StateDir, cfg.Listen = old.Cluster, old.StateDir, old.Listen
 	}

@@ -17,7 +17,8 @@ import (
 
 // offlineTools builds the engine and a scheduler seeded from it, which
 // never runs, for status and plan when no daemon responds.
-func offlineTools(configPath string, stderr io.Writer) (*rotate.Engine, *schedule.Scheduler, error) {
+func offlineTools(configPath string, stderr io.Writer) (*rotate.Engine, *schedule.Scheduler,
+	error) {
 	cfg, err := loadConfig(configPath)
 	if err != nil {
 		return nil, nil, err
@@ -27,7 +28,8 @@ func offlineTools(configPath string, stderr io.Writer) (*rotate.Engine, *schedul
 	if err != nil {
 		return nil, nil, err
 	}
-	sched, err := schedule.New(schedule.Options{Engine: engine, Policies: cfg.Policies, Logger: logger})
+	sched, err := schedule.New(schedule.Options{Engine: engine, Policies: cfg.Policies,
+		Logger: logger})
 	if err != nil {
 		engine.Close()
 		return nil, nil, usageError{err}
@@ -37,8 +39,10 @@ func offlineTools(configPath string, stderr io.Writer) (*rotate.Engine, *schedul
 
 func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("status", "status [--config FILE] [--url URL] [--output text|json]", stdout)
-	configPath := fs.String("config", configFlagDefault(), "configuration file (env ROTATORD_CONFIG)")
-	url := fs.String("url", "", "status URL of a running daemon (default: http://LISTEN/status from the config)")
+	configPath := fs.String("config", configFlagDefault(),
+		"configuration file (env ROTATORD_CONFIG)")
+	url := fs.String("url", "",
+		"status URL of a running daemon (default: http://LISTEN/status from the config)")
 	output := fs.String("output", "text", "output format: text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -62,7 +66,8 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // readStatus requests the status from the running daemon, and computes it
 // from the state directory and the sinks when none responds.
-func readStatus(ctx context.Context, configPath, url string, stderr io.Writer) ([]server.PolicyStatus, string, error) {
+func readStatus(ctx context.Context, configPath, url string,
+	stderr io.Writer) ([]server.PolicyStatus, string, error) {
 	if url == "" {
 		if cfg, err := loadConfig(configPath); err == nil {
 			url = "http://" + cfg.Listen + "/status"
@@ -81,7 +86,8 @@ func readStatus(ctx context.Context, configPath, url string, stderr io.Writer) (
 	defer engine.Close()
 	sched.Seed(ctx)
 	now := time.Now()
-	return server.Merge(now, engine.Status(ctx), sched.Due()), "the state directory and sinks (no daemon answered)", nil
+	return server.Merge(now, engine.Status(ctx),
+		sched.Due()), "the state directory and sinks (no daemon answered)", nil
 }
 
 func getJSON(ctx context.Context, url string, v any) error {
@@ -112,13 +118,15 @@ func printStatus(w io.Writer, st server.PolicyStatus) {
 		fmt.Fprintf(w, "  token expires:   %s\n", st.TokenExpiresAt.Format(time.RFC3339))
 	}
 	if st.LastRotation != nil {
-		fmt.Fprintf(w, "  last rotation:   %s (%s)\n", st.LastRotation.Format(time.RFC3339), st.LastResult)
+		fmt.Fprintf(w, "  last rotation:   %s (%s)\n", st.LastRotation.Format(time.RFC3339),
+			st.LastResult)
 	}
 	if st.LastError != "" {
 		fmt.Fprintf(w, "  last error:      %s\n", st.LastError)
 	}
 	if st.NextRotation != nil {
-		fmt.Fprintf(w, "  next rotation:   %s (%s)\n", st.NextRotation.Format(time.RFC3339), st.NextReason)
+		fmt.Fprintf(w, "  next rotation:   %s (%s)\n", st.NextRotation.Format(time.RFC3339),
+			st.NextReason)
 	}
 	if st.Step != "" {
 		fmt.Fprintf(w, "  step:            %s\n", st.Step)
@@ -160,7 +168,8 @@ type planView struct {
 
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plan", "plan [--config FILE] [--output text|json]", stdout)
-	configPath := fs.String("config", configFlagDefault(), "configuration file (env ROTATORD_CONFIG)")
+	configPath := fs.String("config", configFlagDefault(),
+		"configuration file (env ROTATORD_CONFIG)")
 	output := fs.String("output", "text", "output format: text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -220,9 +229,11 @@ func printPlan(w io.Writer, v planView) {
 
 func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("healthcheck", "healthcheck [--url URL | --file PATH] [--ready]", stdout)
-	url := fs.String("url", "", "health URL to probe (default: http://127.0.0.1:9464, or $ROTATORD_LISTEN)")
+	url := fs.String("url", "",
+		"health URL to probe (default: http://127.0.0.1:9464, or $ROTATORD_LISTEN)")
 	ready := fs.Bool("ready", false, "probe /readyz instead of /healthz")
-	path := fs.String("file", "", "succeed once this file exists and is not empty, for sync sidecars")
+	path := fs.String("file", "",
+		"succeed once this file exists and is not empty, for sync sidecars")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -29,14 +29,19 @@ type syncFlags struct {
 func parseSyncFlags(args []string, stdout io.Writer) (syncFlags, error) {
 	var f syncFlags
 	fs := newFlagSet("sync", "sync --policy NAME --to PATH [--config FILE] [--sink INDEX] [--format raw|json|env] [--interval D] [--once]", stdout)
-	fs.StringVar(&f.configPath, "config", configFlagDefault(), "configuration file (env ROTATORD_CONFIG)")
+	fs.StringVar(&f.configPath, "config", configFlagDefault(),
+		"configuration file (env ROTATORD_CONFIG)")
 	fs.StringVar(&f.policyName, "policy", "", "policy whose secret to copy (required)")
-	fs.StringVar(&f.to, "to", "", "absolute path of the local file to write (required); its folder must exist")
-	fs.IntVar(&f.sinkIndex, "sink", -1, "index of the policy's sink to follow (default: its first vault or awssm sink)")
+	fs.StringVar(&f.to, "to", "",
+		"absolute path of the local file to write (required); its folder must exist")
+	fs.IntVar(&f.sinkIndex, "sink", -1,
+		"index of the policy's sink to follow (default: its first vault or awssm sink)")
 	fs.StringVar(&f.format, "format", file.FormatRaw, "file format: raw, json or env")
 	fs.StringVar(&f.envKey, "env-key", "INFLUX_TOKEN", "variable name for --format env")
-	fs.DurationVar(&f.interval, "interval", 0, "how often to poll the central sink (default: the policy's syncInterval, else 30s)")
-	fs.BoolVar(&f.once, "once", false, "copy once and exit, failing if there is nothing to copy (for init containers)")
+	fs.DurationVar(&f.interval, "interval", 0,
+		"how often to poll the central sink (default: the policy's syncInterval, else 30s)")
+	fs.BoolVar(&f.once, "once", false,
+		"copy once and exit, failing if there is nothing to copy (for init containers)")
 	fs.StringVar(&f.logFormat, "log-format", "", "log format: text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
@@ -67,7 +72,8 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	logger := newLogger(stderr, cmp.Or(f.logFormat, cfg.Log.Format), cfg.Log.Level).With("policy", p.Name)
+	logger := newLogger(stderr, cmp.Or(f.logFormat, cfg.Log.Format), cfg.Log.Level).With("policy",
+		p.Name)
 
 	dst, err := file.New(policy.FileSink{Path: f.to, Format: f.format, EnvKey: f.envKey}, p.Name)
 	if err != nil {
@@ -91,7 +97,8 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func centralSink(p policy.Policy, index int) (int, error) {
 	if index >= 0 {
 		if index >= len(p.Sinks) {
-			return 0, usageErrorf("sync: --sink %d: policy %s has %d sinks", index, p.Name, len(p.Sinks))
+			return 0, usageErrorf("sync: --sink %d: policy %s has %d sinks", index, p.Name,
+				len(p.Sinks))
 		}
 		return index, nil
 	}
@@ -103,7 +110,8 @@ func centralSink(p policy.Policy, index int) (int, error) {
 	return 0, usageErrorf("sync: policy %s has no vault or awssm sink to follow; add one or pass --sink", p.Name)
 }
 
-func syncLoop(ctx context.Context, src, dst sinks.Sink, interval time.Duration, once bool, logger *slog.Logger) error {
+func syncLoop(ctx context.Context, src, dst sinks.Sink, interval time.Duration, once bool,
+	logger *slog.Logger) error {
 	for {
 		err := syncOnce(ctx, src, dst, logger)
 		if once {

@@ -33,7 +33,8 @@ func startDemo(ctx context.Context, dir string) (*policy.Config, func(), error) 
 		return nil, nil, fmt.Errorf("reset demo state %s: %w", state, err)
 	}
 
-	srv, err := emulator.Start(ctx, emulator.Config{ActivationDelay: demoActivationDelay}, "127.0.0.1:0")
+	srv, err := emulator.Start(ctx, emulator.Config{ActivationDelay: demoActivationDelay},
+		"127.0.0.1:0")
 	if err != nil {
 		return nil, nil, fmt.Errorf("start demo emulator: %w", err)
 	}

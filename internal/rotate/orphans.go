@@ -69,7 +69,8 @@ func (r *run) sweepOrphans(ctx context.Context) error {
 	}
 	graceEnd := r.graceEndOfCurrent(tokens, keep)
 	for _, t := range tokens {
-		if pol, _, ok := parseMarker(t.Description); !ok || pol != r.p.Name || slices.Contains(keep, t.ID) {
+		if pol, _, ok := parseMarker(t.Description); !ok || pol != r.p.Name || slices.Contains(keep,
+			t.ID) {
 			continue
 		}
 		if t.CreatedAt.Before(graceEnd.since) && r.e.clock.Now().Before(graceEnd.until) {
@@ -104,7 +105,8 @@ func (r *run) graceEndOfCurrent(tokens []mgmt.Token, keep []string) window {
 func (r *run) deleteOrphan(ctx context.Context, id string) error {
 	for _, s := range r.sinks {
 		if err := s.Discard(ctx, id); err != nil {
-			return fmt.Errorf("sweep orphan token %s of policy %s: discard from %s: %w", id, r.p.Name, s.ID(), err)
+			return fmt.Errorf("sweep orphan token %s of policy %s: discard from %s: %w", id,
+				r.p.Name, s.ID(), err)
 		}
 	}
 	if err := r.deleteToken(ctx, id); err != nil {

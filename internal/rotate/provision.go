@@ -34,7 +34,8 @@ func (r *run) provision(ctx context.Context, dryRun bool) error {
 	return nil
 }
 
-func (r *run) provisionDatabase(ctx context.Context, want policy.Database, got mgmt.Database, exists, dryRun bool) error {
+func (r *run) provisionDatabase(ctx context.Context, want policy.Database, got mgmt.Database,
+	exists, dryRun bool) error {
 	if !exists {
 		if err := r.createDatabase(ctx, want, dryRun); err != nil {
 			return err
@@ -43,7 +44,8 @@ func (r *run) provisionDatabase(ctx context.Context, want policy.Database, got m
 		if err := r.patchDrift(ctx, want, got, dryRun); err != nil {
 			return err
 		}
-		if len(want.PartitionTemplate) > 0 && !reflect.DeepEqual(want.PartitionTemplate, got.PartitionTemplate) {
+		if len(want.PartitionTemplate) > 0 && !reflect.DeepEqual(want.PartitionTemplate,
+			got.PartitionTemplate) {
 			r.log.Warn("partition template of database differs from policy; the API cannot change it",
 				"database", want.Name)
 			r.action("partition template of database %s differs from the policy; recreate the database to change it", want.Name)
@@ -89,22 +91,26 @@ func hasDatabase(dbs []mgmt.Database, name string) bool {
 
 // patchDrift updates the limits that differ from the policy. A zero limit
 // in the policy leaves the database's value alone.
-func (r *run) patchDrift(ctx context.Context, want policy.Database, got mgmt.Database, dryRun bool) error {
+func (r *run) patchDrift(ctx context.Context, want policy.Database, got mgmt.Database,
+	dryRun bool) error {
 	var req mgmt.UpdateDatabaseRequest
 	drift := false
 	if want.MaxTables > 0 && want.MaxTables != got.MaxTables {
 		req.MaxTables, drift = &want.MaxTables, true
-		r.action("set maxTables of database %s from %d to %d", want.Name, got.MaxTables, want.MaxTables)
+		r.action("set maxTables of database %s from %d to %d", want.Name, got.MaxTables,
+			want.MaxTables)
 	}
 	if want.MaxColumnsPerTable > 0 && want.MaxColumnsPerTable != got.MaxColumnsPerTable {
 		req.MaxColumnsPerTable, drift = &want.MaxColumnsPerTable, true
-		r.action("set maxColumnsPerTable of database %s from %d to %d", want.Name, got.MaxColumnsPerTable, want.MaxColumnsPerTable)
+		r.action("set maxColumnsPerTable of database %s from %d to %d", want.Name,
+			got.MaxColumnsPerTable, want.MaxColumnsPerTable)
 	}
 	// NOTE: a zero retentionPeriod in the policy means "not managed", so a
 	// policy cannot switch a database back to infinite retention.
 	if rp := int64(want.RetentionPeriod); rp > 0 && rp != got.RetentionPeriod {
 		req.RetentionPeriod, drift = &rp, true
-		r.action("set retentionPeriod of database %s from %dns to %dns", want.Name, got.RetentionPeriod, rp)
+		r.action("set retentionPeriod of database %s from %dns to %dns", want.Name,
+			got.RetentionPeriod, rp)
 	}
 	if !drift || dryRun {
 		return nil
@@ -130,9 +136,11 @@ func (r *run) createTable(ctx context.Context, database string, t policy.Table, 
 		r.action("create table %s in database %s unless it exists", t.Name, database)
 		return nil
 	}
-	_, err := r.e.api.CreateTable(ctx, database, mgmt.CreateTableRequest{Name: t.Name, PartitionTemplate: t.PartitionTemplate})
+	_, err := r.e.api.CreateTable(ctx, database, mgmt.CreateTableRequest{Name: t.Name,
+		PartitionTemplate: t.PartitionTemplate})
 	if err != nil && !mgmt.IsConflict(err) {
-		return fmt.Errorf("create table %s in database %s for policy %s: %w", t.Name, database, r.p.Name, err)
+		return fmt.Errorf("create table %s in database %s for policy %s: %w", t.Name, database,
+			r.p.Name, err)
 	}
 	if err == nil {
 		r.action("created table %s in database %s", t.Name, database)

@@ -34,7 +34,8 @@ func (r *run) resume(ctx context.Context) (resumed bool, err error) {
 		return false, r.stillInFlight()
 	}
 	if err != nil {
-		return true, fmt.Errorf("resume rotation of policy %s: get token %s: %w", r.p.Name, f.NewTokenID, err)
+		return true, fmt.Errorf("resume rotation of policy %s: get token %s: %w", r.p.Name,
+			f.NewTokenID, err)
 	}
 	r.perms = tok.Permissions
 
@@ -123,7 +124,8 @@ func (r *run) findSecret(ctx context.Context, tokenID string) (sinks.Secret, boo
 	for _, s := range r.sinks {
 		st, err := s.Read(ctx)
 		if err != nil {
-			return sinks.Secret{}, false, fmt.Errorf("read %s of policy %s: %w", s.ID(), r.p.Name, err)
+			return sinks.Secret{}, false, fmt.Errorf("read %s of policy %s: %w", s.ID(), r.p.Name,
+				err)
 		}
 		for _, sec := range []*sinks.Secret{st.Pending, st.Current} {
 			if sec != nil && sec.TokenID == tokenID && !sec.Token.IsZero() {

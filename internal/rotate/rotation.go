@@ -25,7 +25,8 @@ const (
 	stepAbandoning = "abandoning"
 )
 
-var stepOrder = []string{stepCreating, stepCreated, stepStaged, stepActive, stepPromoted, stepOldDeleted}
+var stepOrder = []string{stepCreating, stepCreated, stepStaged, stepActive, stepPromoted,
+	stepOldDeleted}
 
 // reached reports whether the rotation completed step.
 func (f *inFlight) reached(step string) bool {
@@ -261,7 +262,8 @@ func (r *run) finish(err error) {
 		r.rec.ConsecutiveFailures = 0
 		r.rec.LastError = ""
 		r.rec.LastRotation = &now
-		r.log.Info("token rotated", "old_token_id", r.res.OldTokenID, "new_token_id", r.res.NewTokenID)
+		r.log.Info("token rotated", "old_token_id", r.res.OldTokenID, "new_token_id",
+			r.res.NewTokenID)
 	}
 	r.rec.LastResult = result
 	if serr := r.e.journal.save(*r.rec); serr != nil {

@@ -189,14 +189,16 @@ func (r *run) plan(ctx context.Context) error {
 		return err
 	}
 	req := r.createRequest(old)
-	r.action("create token %q with permissions %s", req.Description, formatPermissions(req.Permissions))
+	r.action("create token %q with permissions %s", req.Description,
+		formatPermissions(req.Permissions))
 	ids := make([]string, len(r.sinks))
 	for i, s := range r.sinks {
 		ids[i] = s.ID()
 	}
 	r.action("store its secret in %s", strings.Join(ids, ", "))
 	if target, ok := probeTarget(req.Permissions, r.databaseNames()); ok && r.e.opts.Prober != nil {
-		r.action("wait up to %s for the data plane to accept it (probe: %s)", r.p.PropagationTimeout, target)
+		r.action("wait up to %s for the data plane to accept it (probe: %s)",
+			r.p.PropagationTimeout, target)
 	} else {
 		r.action("wait %s for propagation (no probe possible)", r.p.PropagationWait)
 	}

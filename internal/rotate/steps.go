@@ -35,10 +35,12 @@ func (r *run) create(ctx context.Context, req mgmt.CreateTokenRequest) (mgmt.Cre
 		r.log.Warn("token create outcome unknown; looking for the token it made",
 			"rotation_id", rotationID, "attempt", attempt, "error", err)
 		if cerr := r.deleteLostCreate(ctx, rotationID); cerr != nil {
-			return created, fmt.Errorf("create token for policy %s: %w; then: %w", r.p.Name, err, cerr)
+			return created, fmt.Errorf("create token for policy %s: %w; then: %w", r.p.Name, err,
+				cerr)
 		}
 		if attempt >= createAttempts {
-			return created, fmt.Errorf("create token for policy %s after %d attempts: %w", r.p.Name, attempt, err)
+			return created, fmt.Errorf("create token for policy %s after %d attempts: %w", r.p.Name,
+				attempt, err)
 		}
 		if serr := clock.Sleep(ctx, r.e.clock, time.Duration(attempt)*time.Second); serr != nil {
 			return created, fmt.Errorf("create token for policy %s: %w", r.p.Name, serr)
@@ -112,7 +114,8 @@ func (r *run) propagate(ctx context.Context, sec sinks.Secret) error {
 	elapsed := r.e.clock.Now().Sub(start)
 	r.e.opts.Observer.PropagationFinished(r.p.Name, elapsed)
 	r.log.Info("new token is active on the data plane", "token_id", sec.TokenID, "elapsed", elapsed)
-	r.action("token %s active on the data plane after %s", sec.TokenID, elapsed.Round(time.Millisecond))
+	r.action("token %s active on the data plane after %s", sec.TokenID,
+		elapsed.Round(time.Millisecond))
 	return nil
 }
 
@@ -219,7 +222,8 @@ func (r *run) retireOld(ctx context.Context) error {
 					"the next run deletes token %s after it: %w", r.p.Name, f.OldTokenID, err)
 			}
 		}
-		r.action("kept old token %s through the grace window until %s", f.OldTokenID, until.Format(time.RFC3339))
+		r.action("kept old token %s through the grace window until %s", f.OldTokenID,
+			until.Format(time.RFC3339))
 		if err := r.checkNotServed(ctx, f.OldTokenID, f.NewTokenID); err != nil {
 			return err
 		}
@@ -288,7 +292,8 @@ func (r *run) abandon(ctx context.Context, cause error) {
 		}
 		if err := r.deleteToken(ctx, f.NewTokenID); err != nil {
 			failed = true
-			r.log.Error("new token not deleted; the next run retries", "token_id", f.NewTokenID, "error", err)
+			r.log.Error("new token not deleted; the next run retries", "token_id", f.NewTokenID,
+				"error", err)
 		} else {
 			r.action("deleted new token %s after the rotation failed", f.NewTokenID)
 		}

@@ -28,6 +28,14 @@ type ProbeTarget struct {
 	Write    bool
 }
 
+// String describes the probe request for plans and logs.
+func (t ProbeTarget) String() string {
+	if t.Write {
+		return "empty write to " + t.Database
+	}
+	return "query on " + t.Database
+}
+
 // probeTarget picks the request for a token with perms, preferring a read.
 // databases are the policy's own, used when a permission names "*". It
 // returns false when no request can tell, such as for a token with no

@@ -208,10 +208,3 @@ func (r *run) plan(ctx context.Context) error {
 	}
 	return nil
 }
-
-func (t ProbeTarget) String() string {
-	if t.Write {
-		return "empty write to " + t.Database
-	}
-	return "query on " + t.Database
-}

@@ -60,3 +60,23 @@ func BenchmarkRotate(b *testing.B) {
 		}
 	}
 }
+
+func TestPlanListsTokensOnce(t *testing.T) {
+	h := newHarness(t)
+	for i := range 3 {
+		tok := h.seed(fmt.Sprintf("writer %d", i), writeTelemetry...)
+		h.addPolicy(fmt.Sprintf("p%d", i), policy.TokenRef{ID: tok.ID}, nil)
+		h.cfg.Policies[i].Databases = []policy.Database{{Name: "telemetry"}}
+	}
+
+	items, err := h.engine().Plan(context.Background())
+
+	require.NoError(t, err)
+	require.Len(t, items, 3)
+	for _, item := range items {
+		require.Empty(t, item.Error)
+		require.NotEmpty(t, item.Actions)
+	}
+	require.Equal(t, 1, h.emu.Requests("GetDatabaseTokens"))
+	require.Equal(t, 1, h.emu.Requests("GetClusterDatabases"))
+}

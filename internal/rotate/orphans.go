@@ -50,7 +50,7 @@ func (r *run) sweepOrphans(ctx context.Context) error {
 	if f := r.rec.InFlight; f != nil && f.Step == stepCreating {
 		return nil
 	}
-	tokens, err := r.e.api.ListTokens(ctx)
+	tokens, err := r.api().ListTokens(ctx)
 	if err != nil {
 		return fmt.Errorf("sweep orphans of policy %s: list tokens: %w", r.p.Name, err)
 	}

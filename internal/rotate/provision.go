@@ -17,7 +17,7 @@ func (r *run) provision(ctx context.Context, dryRun bool) error {
 	if len(r.p.Databases) == 0 {
 		return nil
 	}
-	have, err := r.e.api.ListDatabases(ctx)
+	have, err := r.api().ListDatabases(ctx)
 	if err != nil {
 		return fmt.Errorf("provision databases of policy %s: list databases: %w", r.p.Name, err)
 	}
@@ -64,7 +64,7 @@ func (r *run) createDatabase(ctx context.Context, want policy.Database, dryRun b
 	if dryRun {
 		return nil
 	}
-	_, err := r.e.api.CreateDatabase(ctx, mgmt.CreateDatabaseRequest{
+	_, err := r.api().CreateDatabase(ctx, mgmt.CreateDatabaseRequest{
 		Name: want.Name, MaxTables: want.MaxTables, MaxColumnsPerTable: want.MaxColumnsPerTable,
 		RetentionPeriod: int64(want.RetentionPeriod), PartitionTemplate: want.PartitionTemplate,
 	})
@@ -73,7 +73,7 @@ func (r *run) createDatabase(ctx context.Context, want policy.Database, dryRun b
 		return nil
 	}
 	if errors.Is(err, mgmt.ErrOutcomeUnknown) {
-		if dbs, lerr := r.e.api.ListDatabases(ctx); lerr == nil && hasDatabase(dbs, want.Name) {
+		if dbs, lerr := r.api().ListDatabases(ctx); lerr == nil && hasDatabase(dbs, want.Name) {
 			return nil
 		}
 	}
@@ -115,7 +115,7 @@ func (r *run) patchDrift(ctx context.Context, want policy.Database, got mgmt.Dat
 	if !drift || dryRun {
 		return nil
 	}
-	if _, err := r.e.api.UpdateDatabase(ctx, want.Name, req); err != nil {
+	if _, err := r.api().UpdateDatabase(ctx, want.Name, req); err != nil {
 		return fmt.Errorf("update database %s for policy %s: %w", want.Name, r.p.Name, err)
 	}
 	r.log.Info("database limits updated", "database", want.Name)
@@ -136,7 +136,7 @@ func (r *run) createTable(ctx context.Context, database string, t policy.Table, 
 		r.action("create table %s in database %s unless it exists", t.Name, database)
 		return nil
 	}
-	_, err := r.e.api.CreateTable(ctx, database, mgmt.CreateTableRequest{Name: t.Name,
+	_, err := r.api().CreateTable(ctx, database, mgmt.CreateTableRequest{Name: t.Name,
 		PartitionTemplate: t.PartitionTemplate})
 	if err != nil && !mgmt.IsConflict(err) {
 		return fmt.Errorf("create table %s in database %s for policy %s: %w", t.Name, database,

@@ -27,7 +27,7 @@ func (r *run) resume(ctx context.Context) (resumed bool, err error) {
 		r.abandon(ctx, errors.New("interrupted rotation could not go on"))
 		return false, r.stillInFlight()
 	}
-	tok, err := r.e.api.GetToken(ctx, f.NewTokenID)
+	tok, err := r.api().GetToken(ctx, f.NewTokenID)
 	if mgmt.IsNotFound(err) || (err == nil && tok.RevokedAt != nil) {
 		r.log.Warn("new token of the interrupted rotation is gone", "token_id", f.NewTokenID)
 		r.abandon(ctx, errors.New("new token is gone"))
@@ -104,7 +104,7 @@ func (r *run) stillInFlight() error {
 // made, by its marker.
 func (r *run) findCreated(ctx context.Context) error {
 	f := r.rec.InFlight
-	tokens, err := r.e.api.ListTokens(ctx)
+	tokens, err := r.api().ListTokens(ctx)
 	if err != nil {
 		return fmt.Errorf("resume rotation of policy %s: list tokens: %w", r.p.Name, err)
 	}
@@ -214,7 +214,7 @@ func (r *run) recordCurrent(ctx context.Context) error {
 	if r.rec.InFlight != nil {
 		return nil
 	}
-	tokens, err := r.e.api.ListTokens(ctx)
+	tokens, err := r.api().ListTokens(ctx)
 	if err != nil {
 		return fmt.Errorf("look up current token of policy %s: %w", r.p.Name, err)
 	}

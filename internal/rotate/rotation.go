@@ -47,6 +47,16 @@ type run struct {
 	log   *slog.Logger
 	sinks []sinks.Sink
 	perms []mgmt.Permission
+	// snapshot, when set, replaces the engine's API for a plan, so that
+	// planning many policies lists tokens and databases once.
+	snapshot API
+}
+
+func (r *run) api() API {
+	if r.snapshot != nil {
+		return r.snapshot
+	}
+	return r.e.api
 }
 
 // Rotate rotates one policy: it provisions the policy's databases, resumes
@@ -63,7 +73,7 @@ func (e *Engine) Rotate(ctx context.Context, name string, o RunOptions) (res Res
 		return res
 	}
 	if o.DryRun {
-		e.dryRun(ctx, p, &res)
+		e.dryRun(ctx, p, &res, nil)
 		return res
 	}
 	unlock, err := e.journal.lock(name)
@@ -123,7 +133,7 @@ func (r *run) execute(ctx context.Context) error {
 
 // start begins a new rotation.
 func (r *run) start(ctx context.Context) error {
-	tokens, err := r.e.api.ListTokens(ctx)
+	tokens, err := r.api().ListTokens(ctx)
 	if err != nil {
 		return fmt.Errorf("rotate policy %s: list tokens: %w", r.p.Name, err)
 	}

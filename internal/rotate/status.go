@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rotatord/rotatord/internal/mgmt"
 	"github.com/rotatord/rotatord/internal/policy"
 	"strings"
 	"sync"
@@ -144,8 +145,10 @@ type PlanItem struct {
 // It changes nothing.
 func (e *Engine) Plan(ctx context.Context) ([]PlanItem, error) {
 	var items []PlanItem
+	snap := &snapshotAPI{API: e.api}
 	for _, p := range e.Config().Policies {
-		res := e.Rotate(ctx, p.Name, RunOptions{DryRun: true})
+		res := Result{Policy: p.Name, DryRun: true, Started: e.clock.Now()}
+		e.dryRun(ctx, p, &res, snap)
 		item := PlanItem{Policy: p.Name, Actions: res.Actions}
 		if res.Err != nil {
 			item.Error = res.Err.Error()
@@ -157,13 +160,13 @@ func (e *Engine) Plan(ctx context.Context) ([]PlanItem, error) {
 
 // dryRun records in res what a rotation would do, without changing
 // anything.
-func (e *Engine) dryRun(ctx context.Context, p policy.Policy, res *Result) {
+func (e *Engine) dryRun(ctx context.Context, p policy.Policy, res *Result, snapshot API) {
 	rec, err := e.journal.load(p.Name)
 	if err != nil {
 		res.Err = err
 		return
 	}
-	r := &run{e: e, p: p, rec: &rec, res: res, log: e.log.With("policy", p.Name)}
+	r := &run{e: e, p: p, rec: &rec, res: res, log: e.log.With("policy", p.Name), snapshot: snapshot}
 	res.Err = r.guarded(ctx, r.plan)
 }
 
@@ -180,7 +183,7 @@ func (r *run) plan(ctx context.Context) error {
 		r.action("resume interrupted rotation %s from step %s", f.RotationID, f.Step)
 		return nil
 	}
-	tokens, err := r.e.api.ListTokens(ctx)
+	tokens, err := r.api().ListTokens(ctx)
 	if err != nil {
 		return fmt.Errorf("plan policy %s: list tokens: %w", r.p.Name, err)
 	}
@@ -207,4 +210,39 @@ func (r *run) plan(ctx context.Context) error {
 		r.action("wait the grace window of %s, then delete token %s", r.p.Grace, old.ID)
 	}
 	return nil
+}
+
+// snapshotAPI answers token and database lists from the first call, for
+// plans that must change nothing and may cover thousands of policies.
+type snapshotAPI struct {
+	API
+	tokens    []mgmt.Token
+	databases []mgmt.Database
+	haveTok   bool
+	haveDB    bool
+}
+
+// ListTokens lists the tokens once and returns that list from then on.
+func (s *snapshotAPI) ListTokens(ctx context.Context) ([]mgmt.Token, error) {
+	if !s.haveTok {
+		tokens, err := s.API.ListTokens(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.tokens, s.haveTok = tokens, true
+	}
+	return s.tokens, nil
+}
+
+// ListDatabases lists the databases once and returns that list from then
+// on.
+func (s *snapshotAPI) ListDatabases(ctx context.Context) ([]mgmt.Database, error) {
+	if !s.haveDB {
+		dbs, err := s.API.ListDatabases(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.databases, s.haveDB = dbs, true
+	}
+	return s.databases, nil
 }

@@ -22,7 +22,7 @@ const createAttempts = 3
 func (r *run) create(ctx context.Context, req mgmt.CreateTokenRequest) (mgmt.CreatedToken, error) {
 	rotationID := r.rec.InFlight.RotationID
 	for attempt := 1; ; attempt++ {
-		created, err := r.e.api.CreateToken(ctx, req)
+		created, err := r.api().CreateToken(ctx, req)
 		if err == nil {
 			if created.ID == "" || created.AccessToken.IsZero() {
 				return created, fmt.Errorf("create token for policy %s: response has no token ID or secret", r.p.Name)
@@ -50,7 +50,7 @@ func (r *run) create(ctx context.Context, req mgmt.CreateTokenRequest) (mgmt.Cre
 
 // deleteLostCreate deletes every token carrying the rotation's marker.
 func (r *run) deleteLostCreate(ctx context.Context, rotationID string) error {
-	tokens, err := r.e.api.ListTokens(ctx)
+	tokens, err := r.api().ListTokens(ctx)
 	if err != nil {
 		return fmt.Errorf("list tokens to find the lost create: %w", err)
 	}
@@ -260,7 +260,7 @@ func (r *run) checkNotServed(ctx context.Context, oldID, newID string) error {
 
 // deleteToken deletes a token; one that is already gone counts as deleted.
 func (r *run) deleteToken(ctx context.Context, id string) error {
-	err := r.e.api.DeleteToken(ctx, id)
+	err := r.api().DeleteToken(ctx, id)
 	if err != nil && !mgmt.IsNotFound(err) {
 		return err
 	}

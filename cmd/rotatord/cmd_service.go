@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"reflect"
@@ -75,6 +76,7 @@ func newService(configPath string, cfg *policy.Config, logger *slog.Logger,
 	}
 	sched, err := schedule.New(schedule.Options{
 		Engine: engine, Policies: cfg.Policies, Logger: logger, Panics: m, ShutdownTimeout: shutdownGrace,
+		RefreshInterval: time.Minute,
 	})
 	if err != nil {
 		engine.Close()
@@ -93,22 +95,34 @@ func newService(configPath string, cfg *policy.Config, logger *slog.Logger,
 // run serves until ctx ends: it reconciles, reports ready, resumes
 // interrupted rotations, then rotates on schedule and reloads on SIGHUP.
 func (s *service) run(ctx context.Context) error {
+	unlock, err := lockStateDir(s.cfg.StateDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// A listener that cannot bind is an error at start, not a daemon
+	// that silently serves no health or metrics.
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return usageErrorf("run: listen on %s: %v; set listen in the config or --listen",
+			s.cfg.Listen, err)
+	}
 	listenCtx, stopListener := context.WithCancel(context.WithoutCancel(ctx))
 	listenerDone := make(chan error, 1)
-	go func() { listenerDone <- s.srv.Run(listenCtx) }()
+	go func() { listenerDone <- s.srv.Serve(listenCtx, ln) }()
 	defer func() {
 		stopListener()
-		<-listenerDone
+		if err := <-listenerDone; err != nil {
+			s.log.Error("status listener failed", "error", err)
+		}
 	}()
+	go sdnotify.Watchdog(listenCtx, s.log)
 
-	s.log.Info("rotatord started", "version", version, "policies", len(s.cfg.Policies), "listen",
-		s.cfg.Listen)
-	if err := s.engine.Reconcile(ctx); err != nil {
-		s.log.Error("start-up reconciliation failed; scheduled rotations retry", "error", err)
-	}
+	s.log.Info("rotatord started", "version", version, "policies", len(s.cfg.Policies),
+		"listen", s.cfg.Listen)
+	s.reconcileAtStart(ctx)
 	s.srv.SetReady(true)
 	notify(s.log, sdnotify.Ready)
-	go sdnotify.Watchdog(listenCtx, s.log)
 	s.triggerAtStart(ctx)
 
 	hup := make(chan os.Signal, 1)
@@ -116,11 +130,36 @@ func (s *service) run(ctx context.Context) error {
 	defer signal.Stop(hup)
 	go s.reloadOn(ctx, hup)
 
-	err := s.sched.Run(ctx)
+	err = s.sched.Run(ctx)
 	notify(s.log, sdnotify.Stopping)
 	s.log.Info("rotatord stopped")
 	return err
 }
+
+// reconcileAtStart runs the first reconciliation. With many policies and a
+// low rate limit it can outlast systemd's start timeout, so it asks for
+// more time while it runs.
+func (s *service) reconcileAtStart(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		for {
+			notify(s.log, func() error { return sdnotify.ExtendTimeout(startupExtension) })
+			select {
+			case <-done:
+				return
+			case <-time.After(startupExtension / 3):
+			}
+		}
+	}()
+	defer close(done)
+	if err := s.engine.Reconcile(ctx); err != nil {
+		s.log.Error("start-up reconciliation failed; scheduled rotations retry", "error", err)
+	}
+}
+
+// startupExtension is how much more start-up time each request to systemd
+// asks for.
+const startupExtension = time.Minute
 
 // triggerAtStart rotates at once the policies whose rotation was
 // interrupted, and those whose first token is still to be created.
@@ -148,13 +187,13 @@ func (s *service) reloadOn(ctx context.Context, hup <-chan os.Signal) {
 			return
 		case <-hup:
 			notify(s.log, sdnotify.Reloading)
-			s.reload()
+			s.reload(ctx)
 			notify(s.log, sdnotify.Ready)
 		}
 	}
 }
 
-func (s *service) reload() {
+func (s *service) reload(ctx context.Context) {
 	cfg, err := loadConfig(s.configPath)
 	if err != nil {
 		s.log.Error("configuration reload failed; keeping the running configuration", "error", err)
@@ -170,11 +209,31 @@ func (s *service) reload() {
 		s.log.Warn("changes to cluster, stateDir and listen take effect after a restart")
 		cfg.Cluster, cfg.StateDir, cfg.Listen = old.Cluster, old.StateDir, old.Listen
 	}
+	removed := removedPolicies(old, cfg)
 	s.engine.SetConfig(cfg)
 	for _, w := range cfg.Warnings {
 		s.log.Warn("configuration warning", "warning", w)
 	}
+	if len(removed) > 0 {
+		s.log.Warn("policies removed by the reload are no longer rotated", "policies", removed)
+	}
 	s.log.Info("configuration reloaded", "policies", len(cfg.Policies))
+	// Policies the reload added need their databases, their current token
+	// and, if they have none, a first one.
+	if err := s.engine.Reconcile(ctx); err != nil {
+		s.log.Error("reconciliation after reload failed; scheduled rotations retry", "error", err)
+	}
+	s.sched.Refresh(ctx)
+}
+
+func removedPolicies(old, cfg *policy.Config) []string {
+	var removed []string
+	for _, p := range old.Policies {
+		if _, ok := cfg.Policy(p.Name); !ok {
+			removed = append(removed, p.Name)
+		}
+	}
+	return removed
 }
 
 func notify(logger *slog.Logger, send func() error) {

@@ -19,6 +19,9 @@ import (
 // policy's syncInterval sets one.
 const defaultSyncInterval = 30 * time.Second
 
+// syncPollTimeout is the least time one poll of the central sink may take.
+const syncPollTimeout = 10 * time.Second
+
 type syncFlags struct {
 	configPath, policyName, to, format, envKey, logFormat string
 	sinkIndex                                             int
@@ -113,7 +116,11 @@ func centralSink(p policy.Policy, index int) (int, error) {
 func syncLoop(ctx context.Context, src, dst sinks.Sink, interval time.Duration, once bool,
 	logger *slog.Logger) error {
 	for {
-		err := syncOnce(ctx, src, dst, logger)
+		// A stalled central sink must surface as a logged error, not as a
+		// sidecar that silently stops following.
+		pollCtx, cancel := context.WithTimeout(ctx, max(interval, syncPollTimeout))
+		err := syncOnce(pollCtx, src, dst, logger)
+		cancel()
 		if once {
 			return err
 		}

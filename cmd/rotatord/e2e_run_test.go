@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/rotatord/rotatord/internal/testenv"
 
+	"github.com/rotatord/rotatord/internal/secret"
 	"github.com/rotatord/rotatord/internal/server"
 )
 
@@ -177,4 +179,84 @@ func (w *world) insertPolicyLines(lines string) {
 	require.NoError(w.t, err)
 	cfg := strings.Replace(string(data), "    propagationTimeout: 1m\n", "    propagationTimeout: 1m\n"+lines, 1)
 	require.NoError(w.t, os.WriteFile(w.configPath, []byte(cfg), 0o600))
+}
+
+const addedPolicy = `  - name: reports
+    token:
+      description: report reader
+    permissions:
+      - action: read
+        resource: telemetry
+    grace: 1s
+    sinks:
+      - type: file
+        path: %s
+`
+
+func TestRunReloadAddsPolicyAndCreatesItsToken(t *testing.T) {
+	w := newWorld(t, time.Second)
+	old := w.seed()
+	w.writeConfig(old.ID, time.Second)
+	d := startDaemon(t, w)
+	waitFor(t, d.out, "rotatord started", d.exited)
+
+	reportsPath := filepath.Join(w.dir, "reports.token")
+	w.appendSink(addedPolicy, reportsPath)
+	require.NoError(t, d.cmd.Process.Signal(syscall.SIGHUP))
+
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(reportsPath); err == nil && len(data) > 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	data, err := os.ReadFile(reportsPath)
+	require.NoError(t, err, "the added policy never got a token; output:\n%s", d.out.String())
+	require.Contains(t, tokenIDs(w.liveTokens()), tokenFor(t, w, string(data)))
+}
+
+func TestRunRefusesSecondDaemonOnStateDir(t *testing.T) {
+	w := newWorld(t, time.Second)
+	old := w.seed()
+	w.writeConfig(old.ID, time.Second)
+	startDaemon(t, w)
+
+	cmd := exec.Command(binary, "run", "--config", w.configPath, "--listen", "127.0.0.1:0")
+	cmd.Env = w.env()
+	out, err := cmd.CombinedOutput()
+
+	require.Error(t, err)
+	require.Contains(t, string(out), "another rotatord run uses state directory")
+}
+
+func TestRunFailsWhenListenerCannotBind(t *testing.T) {
+	w := newWorld(t, time.Second)
+	old := w.seed()
+	w.writeConfig(old.ID, time.Second)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+
+	cmd := exec.Command(binary, "run", "--config", w.configPath, "--listen", taken.Addr().String())
+	cmd.Env = w.env()
+	out, err := cmd.CombinedOutput()
+
+	require.Error(t, err)
+	require.Equal(t, 2, cmd.ProcessState.ExitCode())
+	require.Contains(t, string(out), "listen on "+taken.Addr().String())
+}
+
+// tokenFor checks that the data plane accepts the secret s and returns the
+// ID of the reports policy's live token.
+func tokenFor(t *testing.T, w *world, s string) string {
+	t.Helper()
+	for _, tok := range w.liveTokens() {
+		if strings.Contains(tok.Description, "report reader") {
+			require.Equal(t, http.StatusOK, w.query(secret.NewToken(s)))
+			return tok.ID
+		}
+	}
+	t.Fatalf("no live token for the reports policy")
+	return ""
 }

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -139,4 +141,23 @@ func failedResults(results []rotate.Result) error {
 		return nil
 	}
 	return fmt.Errorf("rotation failed for %s: %w", strings.Join(names, ", "), errors.Join(errs...))
+}
+
+// lockStateDir takes the exclusive lock that lets only one "rotatord run"
+// use a state directory.
+func lockStateDir(dir string) (unlock func(), err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("run: create state directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, "run.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("run: lock state directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("run: another rotatord run uses state directory %s (lock %s: %w); "+
+			"stop it, or give this one its own stateDir", dir, path, err)
+	}
+	return func() { f.Close() }, nil
 }

@@ -97,8 +97,12 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// StepEntered records that a policy's rotation entered step.
+// StepEntered records that a policy's rotation entered step. The empty
+// step, which the engine reports when a rotation ends, is "idle".
 func (m *Metrics) StepEntered(policy, step string) {
+	if step == "" {
+		step = stepIdle
+	}
 	m.setStep(policy, step)
 }
 

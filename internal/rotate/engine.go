@@ -45,6 +45,10 @@ type Engine struct {
 	log     *slog.Logger
 	journal *journal
 
+	// slots bounds the rotations that run at once. Its size is the
+	// concurrency at start; NOTE: a reload does not resize it.
+	slots chan struct{}
+
 	mu      sync.Mutex
 	cfg     *policy.Config
 	steps   map[string]string
@@ -79,7 +83,8 @@ func New(opts Options) (*Engine, error) {
 	}
 	return &Engine{
 		opts: opts, api: opts.API, clock: opts.Clock, log: opts.Logger, journal: j,
-		cfg: opts.Config, steps: map[string]string{}, opened: map[string][]sinks.Sink{},
+		slots: make(chan struct{}, max(opts.Config.Concurrency, 1)),
+		cfg:   opts.Config, steps: map[string]string{}, opened: map[string][]sinks.Sink{},
 		started: map[string]bool{},
 	}, nil
 }
@@ -110,30 +115,36 @@ func (e *Engine) Close() {
 }
 
 // RotateMany rotates the named policies, or every policy when names is
-// empty, running up to the configured concurrency at once. Results are
-// in the order of the names.
+// empty, and returns the results in the order of the names. Rotate bounds
+// how many run at once.
 func (e *Engine) RotateMany(ctx context.Context, names []string, o RunOptions) []Result {
-	cfg := e.Config()
 	if len(names) == 0 {
-		for _, p := range cfg.Policies {
+		for _, p := range e.Config().Policies {
 			names = append(names, p.Name)
 		}
 	}
-	limit := max(cfg.Concurrency, 1)
-	sem := make(chan struct{}, limit)
 	results := make([]Result, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
 			results[i] = e.Rotate(ctx, name, o)
 		}()
 	}
 	wg.Wait()
 	return results
+}
+
+// acquire waits for one of the Concurrency slots that every rotation,
+// scheduled or on demand, needs.
+func (e *Engine) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case e.slots <- struct{}{}:
+		return func() { <-e.slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (e *Engine) policy(name string) (policy.Policy, error) {

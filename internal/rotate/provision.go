@@ -68,8 +68,12 @@ func (r *run) createDatabase(ctx context.Context, want policy.Database, dryRun b
 		Name: want.Name, MaxTables: want.MaxTables, MaxColumnsPerTable: want.MaxColumnsPerTable,
 		RetentionPeriod: int64(want.RetentionPeriod), PartitionTemplate: want.PartitionTemplate,
 	})
-	if err == nil || mgmt.IsConflict(err) {
+	if err == nil {
 		r.log.Info("database created", "database", want.Name)
+		return nil
+	}
+	if mgmt.IsConflict(err) {
+		r.log.Debug("database exists already", "database", want.Name)
 		return nil
 	}
 	if errors.Is(err, mgmt.ErrOutcomeUnknown) {

@@ -36,7 +36,7 @@ func (f *inFlight) reached(step string) bool {
 // criticalTimeout bounds the part of a rotation that a shutdown must not
 // interrupt: from the create call until the secret is in every sink, or
 // until a failed rotation is cleaned up.
-const criticalTimeout = 2 * time.Minute
+const criticalTimeout = 90 * time.Second
 
 // run is one rotation of one policy.
 type run struct {
@@ -76,6 +76,12 @@ func (e *Engine) Rotate(ctx context.Context, name string, o RunOptions) (res Res
 		e.dryRun(ctx, p, &res, nil)
 		return res
 	}
+	release, err := e.acquire(ctx)
+	if err != nil {
+		res.Err = fmt.Errorf("rotate policy %s: wait for a free rotation slot: %w", name, err)
+		return res
+	}
+	defer release()
 	unlock, err := e.journal.lock(name)
 	if err != nil {
 		res.Err = err

@@ -35,6 +35,7 @@ type entry struct {
 	// needing attention.
 	anchor       time.Time
 	lastRotation time.Time // start of the last successful rotation
+	tokenID      string
 	tokenCreated time.Time
 	tokenExpires time.Time
 	manualAt     time.Time // zero unless a manual rotation is owed
@@ -46,6 +47,9 @@ type entry struct {
 
 	running   bool
 	runReason string
+	// seeded is false for a policy a reload added, until Refresh loads its
+	// state from the engine.
+	seeded bool
 
 	jitterFire  time.Time // the cron fire that jitterDelay belongs to
 	jitterDelay time.Duration
@@ -172,6 +176,7 @@ func earliest(cs []candidate) (candidate, bool) {
 
 // seed fills the entry from what the engine's journal reports.
 func (e *entry) seed(st rotate.PolicyStatus, now time.Time, cfg *Options) {
+	e.tokenID = st.CurrentTokenID
 	if st.TokenCreatedAt != nil {
 		e.tokenCreated = *st.TokenCreatedAt
 		e.lastRotation = *st.TokenCreatedAt

@@ -30,6 +30,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	active := 0
 	var timer <-chan time.Time
 	var timerAt time.Time
+	refresh := s.refreshTimer()
 	for {
 		active += s.launchDue(rotCtx)
 		next, ok := s.nextWake()
@@ -53,8 +54,20 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			active--
 			s.finish(f)
 		case <-s.wake:
+		case <-refresh:
+			go s.Refresh(rotCtx)
+			refresh = s.refreshTimer()
 		}
 	}
+}
+
+// refreshTimer returns a channel that fires after RefreshInterval, or nil
+// when periodic refreshes are off.
+func (s *Scheduler) refreshTimer() <-chan time.Time {
+	if s.opts.RefreshInterval <= 0 {
+		return nil
+	}
+	return s.clock.After(s.opts.RefreshInterval)
 }
 
 // seed loads each policy's last rotation, token times and failure count
@@ -71,6 +84,7 @@ func (s *Scheduler) seed(ctx context.Context) {
 	}
 	for name, e := range s.entries {
 		e.seed(byName[name], s.start, &s.opts)
+		e.seeded = true
 		if e.attention {
 			s.log.Error("policy needs attention", "policy", name, "failures", e.failures)
 		}
@@ -85,7 +99,7 @@ func (s *Scheduler) launchDue(ctx context.Context) int {
 	now := s.clock.Now()
 	started := 0
 	for name, e := range s.entries {
-		if e.running {
+		if e.running || !e.seeded {
 			continue
 		}
 		c, _ := e.due(s.start, &s.opts, s.rng)
@@ -105,7 +119,7 @@ func (s *Scheduler) nextWake() (time.Time, bool) {
 	defer s.mu.Unlock()
 	var next time.Time
 	for _, e := range s.entries {
-		if e.running {
+		if e.running || !e.seeded {
 			continue
 		}
 		c, _ := e.due(s.start, &s.opts, s.rng)
@@ -236,6 +250,7 @@ func (s *Scheduler) failed(e *entry, f finished, now time.Time) {
 
 // applyStatus overlays token times read back from the engine.
 func (e *entry) applyStatus(st rotate.PolicyStatus) {
+	e.tokenID = st.CurrentTokenID
 	if st.TokenCreatedAt != nil {
 		e.tokenCreated = *st.TokenCreatedAt
 	}
@@ -247,3 +262,44 @@ func (e *entry) applyStatus(st rotate.PolicyStatus) {
 // Seed loads each policy's state from the engine, as Run does first, so
 // that Due is meaningful without Run, for one-shot commands such as plan.
 func (s *Scheduler) Seed(ctx context.Context) { s.seed(ctx) }
+
+// Refresh reloads what the engine's journal reports into the schedule. It
+// seeds the policies a reload added, owing a rotation at once to those
+// without a token yet. For the others it takes in a successful rotation
+// that ran outside the scheduler, such as "rotatord rotate --now", which
+// also clears a needs-attention mark.
+func (s *Scheduler) Refresh(ctx context.Context) {
+	statuses := s.opts.Engine.Status(ctx)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	for _, st := range statuses {
+		e, ok := s.entries[st.Policy]
+		if !ok || e.running {
+			continue
+		}
+		if !e.seeded {
+			e.seed(st, now, &s.opts)
+			e.seeded = true
+			if st.CurrentTokenID == "" {
+				e.manualAt = now
+			}
+			continue
+		}
+		e.takeExternal(st)
+	}
+	s.poke()
+}
+
+// takeExternal applies a successful rotation that the journal reports and
+// the entry has not seen: the journal names another current token.
+func (e *entry) takeExternal(st rotate.PolicyStatus) {
+	if st.LastRotation == nil || st.ConsecutiveFailures > 0 || st.CurrentTokenID == "" ||
+		st.CurrentTokenID == e.tokenID {
+		return
+	}
+	e.lastRotation, e.anchor = *st.LastRotation, *st.LastRotation
+	e.applyStatus(st)
+	e.failures, e.retryAt, e.attention, e.gaveUpAt = 0, time.Time{}, false, time.Time{}
+}

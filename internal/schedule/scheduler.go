@@ -54,6 +54,9 @@ type Options struct {
 	// for running rotations to reach a safe point before cancelling them.
 	// Default: 1m.
 	ShutdownTimeout time.Duration
+	// RefreshInterval, if set, is how often Run calls Refresh, so that
+	// rotations made by other processes reach the schedule.
+	RefreshInterval time.Duration
 }
 
 // Due is the schedule of one policy, for status and metrics.

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"context"
 	"errors"
 	"math/rand/v2"
 	"testing"
@@ -339,4 +340,51 @@ func TestNewRejectsBadInput(t *testing.T) {
 	_, err = New(Options{Engine: &fakeEngine{}, Clock: clock.NewFake(time.Now()),
 		Policies: []policy.Policy{{Name: "p", Schedule: "CRON_TZ=Nowhere/X 0 3 * * *"}}})
 	require.ErrorContains(t, err, "policy p")
+}
+
+func TestRefreshSeedsPolicyAddedByReload(t *testing.T) {
+	start := utc(2026, 6, 1, 12, 0)
+	h := newHarness(t, start, []policy.Policy{{Name: "ingest", Schedule: "0 3 * * *"}}, created("ingest", start))
+	h.run()
+	h.expectIdle(utc(2026, 6, 2, 3, 0))
+	added := created("reports", start.Add(-2*time.Hour))
+	h.eng.setStatus(added)
+	h.eng.setStatus(rotate.PolicyStatus{Policy: "fresh"})
+
+	require.NoError(t, h.s.SetPolicies([]policy.Policy{
+		{Name: "ingest", Schedule: "0 3 * * *"},
+		{Name: "reports", MaxAge: 3 * time.Hour},
+		{Name: "fresh", Schedule: "0 3 * * *"},
+	}))
+	h.idle()
+	h.s.Refresh(context.Background())
+
+	c := h.expectCall("fresh", ReasonManual)
+	h.idle()
+	require.Equal(t, start.Add(time.Hour), h.due("reports").At, "max age counts from the token's creation")
+	require.Equal(t, ReasonMaxAge, h.due("reports").Reason)
+	h.succeed(c)
+	h.idle()
+}
+
+func TestRefreshClearsAttentionAfterOutsideRotation(t *testing.T) {
+	start := utc(2026, 6, 1, 12, 0)
+	last := start.Add(-time.Hour)
+	st := created("ingest", start.Add(-48*time.Hour))
+	st.LastRotation, st.ConsecutiveFailures = &last, 5
+	h := newHarness(t, start, []policy.Policy{{Name: "ingest", Schedule: "0 3 * * *", MaxFailures: 5}}, st)
+	h.run()
+	h.expectIdle(utc(2026, 6, 2, 3, 0))
+	require.True(t, h.due("ingest").NeedsAttention)
+
+	// rotatord rotate --now succeeded in another process.
+	done := start.Add(time.Minute)
+	fixed := rotate.PolicyStatus{Policy: "ingest", CurrentTokenID: "tok-2", TokenCreatedAt: &done, LastRotation: &done}
+	h.eng.setStatus(fixed)
+	h.s.Refresh(context.Background())
+	h.idle()
+
+	d := h.due("ingest")
+	require.False(t, d.NeedsAttention)
+	require.Zero(t, d.Failures)
 }

@@ -68,9 +68,12 @@ func (h *harness) addPolicy(name string, ref policy.TokenRef, perms []mgmt.Permi
 	path := filepath.Join(h.dir, name+".json")
 	h.cfg.Policies = append(h.cfg.Policies, policy.Policy{
 		Name: name, Token: ref, Permissions: perms,
-		Sinks:              []policy.Sink{{Type: policy.SinkFile, File: policy.FileSink{Path: path, Format: "json"}}},
-		Grace:              time.Minute,
-		PropagationTimeout: time.Minute,
+		Sinks: []policy.Sink{{Type: policy.SinkFile, File: policy.FileSink{Path: path, Format: "json"}}},
+		Grace: time.Minute,
+		// The fake clock jumps to the next timer of any rotation, so with
+		// several rotations at once it may move minutes during one HTTP
+		// request. A long timeout keeps those jumps from failing a probe.
+		PropagationTimeout: time.Hour,
 		PropagationWait:    10 * time.Second,
 	})
 	return path

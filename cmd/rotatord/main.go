@@ -10,6 +10,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// The zone database is compiled in, so CRON_TZ schedules work in
+	// images without /usr/share/zoneinfo, such as the distroless one.
+	_ "time/tzdata"
 )
 
 // Exit codes shared by every command.

@@ -72,7 +72,7 @@ func runRotate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer engine.Close()
 
 	if !*dryRun {
-		if err := engine.Reconcile(ctx); err != nil {
+		if err := engine.Reconcile(ctx, names...); err != nil {
 			logger.Error("start-up reconciliation failed", "error", err)
 		}
 	}

@@ -4,29 +4,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/rotatord/rotatord/internal/mgmt"
-	"github.com/rotatord/rotatord/internal/policy"
 	"strings"
 	"sync"
+
+	"github.com/rotatord/rotatord/internal/mgmt"
+	"github.com/rotatord/rotatord/internal/policy"
 )
 
-// Reconcile brings every policy to a clean state at start-up: it
-// provisions databases, cleans up interrupted rotations that cannot go on,
-// and deletes orphaned tokens. Rotations that can go on stay in the
-// journal; InFlight lists them so the caller resumes them with Rotate.
-// Policies whose lock is held elsewhere are skipped.
-func (e *Engine) Reconcile(ctx context.Context) error {
+// Reconcile brings the named policies, or every policy when names is
+// empty, to a clean state: it provisions databases, cleans up interrupted
+// rotations that cannot go on, and deletes orphaned tokens. Rotations
+// that can go on stay in the journal; InFlight lists them so the caller
+// resumes them with Rotate. Policies whose lock is held elsewhere are
+// skipped.
+func (e *Engine) Reconcile(ctx context.Context, names ...string) error {
 	cfg := e.Config()
-	errs := make([]error, len(cfg.Policies))
+	if len(names) == 0 {
+		for _, p := range cfg.Policies {
+			names = append(names, p.Name)
+		}
+	}
+	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(cfg.Concurrency, 1))
-	for i, p := range cfg.Policies {
+	for i, name := range names {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = e.reconcileOne(ctx, p.Name)
+			errs[i] = e.reconcileOne(ctx, name)
 		}()
 	}
 	wg.Wait()

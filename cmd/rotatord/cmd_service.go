@@ -137,7 +137,7 @@ func (s *service) run(ctx context.Context) error {
 }
 
 // reconcileAtStart runs the first reconciliation. With many policies and a
-// low rate limit it can outlast systemd's start timeout, so it asks for
+// low rate limit it can outlast systemd's start timeout, so it requests
 // more time while it runs.
 func (s *service) reconcileAtStart(ctx context.Context) {
 	done := make(chan struct{})

@@ -34,7 +34,7 @@ type Token struct {
 	RevokedAt   *time.Time   `json:"revokedAt,omitempty"`
 }
 
-// CreatedToken is the answer to a token create: the token and the secret
+// CreatedToken is the response to a token create: the token and the secret
 // string that the API returns this one time only.
 type CreatedToken struct {
 	Token

@@ -20,7 +20,7 @@ type Config struct {
 	Loaded      time.Time `koanf:"-"`
 }
 
-// Cluster says which cluster the policies rotate tokens on and how to reach
+// Cluster names the cluster the policies rotate tokens on and how to reach
 // its Management API and data plane.
 type Cluster struct {
 	AccountID       string          `koanf:"accountId"`
@@ -34,7 +34,7 @@ type Cluster struct {
 	MaxRetries int     `koanf:"maxRetries"`
 }
 
-// ManagementToken says where the management token is read from. The token
+// ManagementToken names the source the management token is read from. The token
 // itself never appears in the configuration file.
 type ManagementToken struct {
 	Env  string `koanf:"env"`
@@ -55,7 +55,8 @@ type Defaults struct {
 	MinInterval        time.Duration `koanf:"minInterval"`
 }
 
-// Policy says how one database token is rotated.
+// Policy is the rotation of one database token: what it replaces, where
+// the secret goes and when.
 type Policy struct {
 	Name        string            `koanf:"name"`
 	Token       TokenRef          `koanf:"token"`

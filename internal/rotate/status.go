@@ -219,7 +219,7 @@ func (r *run) plan(ctx context.Context) error {
 	return nil
 }
 
-// snapshotAPI answers token and database lists from the first call, for
+// snapshotAPI returns token and database lists from the first call, for
 // plans that must change nothing and may cover thousands of policies.
 type snapshotAPI struct {
 	API

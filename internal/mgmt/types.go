@@ -116,7 +116,7 @@ func (p *PartitionPart) UnmarshalJSON(data []byte) error {
 }
 
 // Database is a cluster database. ID is set only by the rename and undelete
-// answers. RetentionPeriod is in nanoseconds; 0 keeps data forever.
+// responses. RetentionPeriod is in nanoseconds; 0 keeps data forever.
 type Database struct {
 	AccountID          string          `json:"accountId"`
 	ClusterID          string          `json:"clusterId"`
@@ -147,7 +147,7 @@ type UpdateDatabaseRequest struct {
 }
 
 // Table is a database table. ID is set only by the rename and undelete
-// answers.
+// responses.
 type Table struct {
 	AccountID         string          `json:"accountId"`
 	ClusterID         string          `json:"clusterId"`

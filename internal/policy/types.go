@@ -20,8 +20,8 @@ type Config struct {
 	Loaded      time.Time `koanf:"-"`
 }
 
-// Cluster names the cluster the policies rotate tokens on and how to reach
-// its Management API and data plane.
+// Cluster identifies the cluster the policies rotate tokens on, with the
+// URLs of its Management API and data plane.
 type Cluster struct {
 	AccountID       string          `koanf:"accountId"`
 	ClusterID       string          `koanf:"clusterId"`

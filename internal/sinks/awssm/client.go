@@ -3,9 +3,11 @@ package awssm
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -30,11 +32,16 @@ func newRetryer(backoff retry.BackoffDelayer) aws.Retryer {
 	})
 }
 
+// requestTimeout bounds one attempt of a Secrets Manager call.
+const requestTimeout = 30 * time.Second
+
 // newClient builds a Secrets Manager client from the SDK's default
 // configuration chain, with cfg's region and endpoint on top.
 func newClient(ctx context.Context, cfg policy.AWSSMSink, backoff retry.BackoffDelayer) (*secretsmanager.Client, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return newRetryer(backoff) }),
+		// A stalled endpoint must fail the call, not hang the rotation.
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(requestTimeout)),
 	}
 	if cfg.Region != "" {
 		opts = append(opts, config.WithRegion(cfg.Region))

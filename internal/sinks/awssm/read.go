@@ -2,6 +2,7 @@ package awssm
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -46,6 +47,9 @@ func (s *Sink) getVersion(ctx context.Context, versionID string) (*sinks.Secret,
 		return nil, s.wrapError("GetSecretValue", err)
 	}
 
-	sec := decodeValue(s.policy, versionID, aws.ToString(out.SecretString), aws.ToTime(out.CreatedDate))
+	sec, err := decodeValue(s.policy, versionID, aws.ToString(out.SecretString), aws.ToTime(out.CreatedDate))
+	if err != nil {
+		return nil, fmt.Errorf("read secret %q version %s: %w", s.secretID, versionID, err)
+	}
 	return &sec, nil
 }

@@ -138,8 +138,8 @@ func (s *Sink) putPending(ctx context.Context, id, value string, sec sinks.Secre
 	if err != nil {
 		return nil, s.wrapError("GetSecretValue", err)
 	}
-	old := decodeValue(s.policy, id, aws.ToString(got.SecretString), aws.ToTime(got.CreatedDate))
-	if !old.Token.Equal(sec.Token) {
+	old, err := decodeValue(s.policy, id, aws.ToString(got.SecretString), aws.ToTime(got.CreatedDate))
+	if err != nil || !old.Token.Equal(sec.Token) {
 		return nil, fmt.Errorf("stage token %s in secret %q: version %s already holds a different token",
 			sec.TokenID, s.secretID, id)
 	}

@@ -3,6 +3,7 @@ package awssm
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -68,16 +69,23 @@ func encodeValue(format string, s sinks.Secret) (string, error) {
 }
 
 // decodeValue turns one version into a Secret. A json value written by
-// rotatord yields its metadata. Any other string is taken as a bare token
-// whose ID is the version ID, which is how raw values are written.
+// rotatord yields its metadata. A JSON object without a token is someone
+// else's secret, such as a username and password, and is an error, so
+// rotatord never moves AWSCURRENT away from it. Any other string is taken
+// as a bare token whose ID is the version ID, which is how raw values are
+// written.
 //
 // NOTE: a raw value keeps only the token ID (as the version ID), the
 // policy and the version's creation time. AccountID, ClusterID,
 // RotationID and ExpiresAt read back empty.
-func decodeValue(policy, versionID, value string, created time.Time) sinks.Secret {
-	var v jsonValue
-	if json.Unmarshal([]byte(value), &v) == nil && v.Token != "" && v.TokenID != "" {
-		return sinks.Secret{Token: secret.NewToken(v.Token), Metadata: v.Metadata}
+func decodeValue(policy, versionID, value string, created time.Time) (sinks.Secret, error) {
+	var object map[string]json.RawMessage
+	if json.Unmarshal([]byte(value), &object) == nil {
+		var v jsonValue
+		if json.Unmarshal([]byte(value), &v) != nil || v.Token == "" || v.TokenID == "" {
+			return sinks.Secret{}, errForeignValue
+		}
+		return sinks.Secret{Token: secret.NewToken(v.Token), Metadata: v.Metadata}, nil
 	}
 	return sinks.Secret{
 		Token: secret.NewToken(value),
@@ -86,5 +94,10 @@ func decodeValue(policy, versionID, value string, created time.Time) sinks.Secre
 			Policy:    policy,
 			CreatedAt: created.UTC(),
 		},
-	}
+	}, nil
 }
+
+// errForeignValue marks a version that holds a JSON object rotatord did
+// not write.
+var errForeignValue = errors.New("the value is a JSON object without a token and token ID, " +
+	"which rotatord did not write; give the policy a secret of its own")

@@ -60,7 +60,17 @@ func (s *Sink) Stage(ctx context.Context, sec sinks.Secret) error {
 	if pending != nil && pending.TokenID == sec.TokenID && pending.Token.Equal(sec.Token) {
 		return nil
 	}
-	if err := s.kv.put(ctx, s.pendingPath, encodeData(sec), s.casVersion(version)); err != nil {
+	data := encodeData(sec)
+	if s.cas {
+		// Promote checks that the current path is still at this version,
+		// so a write by someone else in between is not overwritten.
+		_, base, err := s.kv.get(ctx, s.path)
+		if err != nil {
+			return fmt.Errorf("stage token %s in %s: %w", sec.TokenID, s.id, err)
+		}
+		data[dataStagedAgainst] = base
+	}
+	if err := s.kv.put(ctx, s.pendingPath, data, s.casVersion(version)); err != nil {
 		return fmt.Errorf("stage token %s in %s: %w", sec.TokenID, s.id, err)
 	}
 	return nil
@@ -80,13 +90,21 @@ func (s *Sink) Promote(ctx context.Context, tokenID string) error {
 }
 
 func (s *Sink) promote(ctx context.Context, tokenID string) error {
-	pending, _, err := s.read(ctx, s.pendingPath)
+	pendingData, _, err := s.kv.get(ctx, s.pendingPath)
 	if err != nil {
 		return err
 	}
-	current, version, err := s.read(ctx, s.path)
+	pending, err := decodeOptional(pendingData)
+	if err != nil {
+		return fmt.Errorf("parse secret at %s: %w", s.kv.fullPath(s.pendingPath), err)
+	}
+	currentData, version, err := s.kv.get(ctx, s.path)
 	if err != nil {
 		return err
+	}
+	current, err := decodeOptional(currentData)
+	if err != nil {
+		return fmt.Errorf("parse secret at %s: %w", s.kv.fullPath(s.path), err)
 	}
 	isCurrent := current != nil && current.TokenID == tokenID
 	if pending == nil || pending.TokenID != tokenID {
@@ -99,7 +117,10 @@ func (s *Sink) promote(ctx context.Context, tokenID string) error {
 	// A repeated Promote after a crash finds the token current already and
 	// only finishes the metadata and the cleanup.
 	if !isCurrent {
-		if err := s.kv.put(ctx, s.path, encodeData(*pending), s.casVersion(version)); err != nil {
+		if err := s.checkStagedAgainst(pendingData, version); err != nil {
+			return err
+		}
+		if err := s.kv.put(ctx, s.path, mergeData(*pending, currentData), s.casVersion(version)); err != nil {
 			return err
 		}
 	}
@@ -125,4 +146,19 @@ func (s *Sink) Discard(ctx context.Context, tokenID string) error {
 		return fmt.Errorf("discard token %s in %s: %w", tokenID, s.id, err)
 	}
 	return nil
+}
+
+// checkStagedAgainst fails with ErrConflict when check-and-set is on and
+// the current path changed after the pending secret was staged.
+func (s *Sink) checkStagedAgainst(pendingData map[string]any, version int) error {
+	if !s.cas {
+		return nil
+	}
+	base, ok := intField(pendingData, dataStagedAgainst)
+	if !ok || base == version {
+		return nil
+	}
+	return fmt.Errorf("%w: %s changed to version %d after the new token was staged against version %d; "+
+		"find out who else writes it, then delete %s so the next run stages the token again",
+		ErrConflict, s.kv.fullPath(s.path), version, base, s.kv.fullPath(s.pendingPath))
 }

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -20,6 +21,10 @@ const (
 	dataRotationID = "rotation_id"
 	dataCreatedAt  = "created_at"
 	dataExpiresAt  = "expires_at"
+
+	// dataStagedAgainst, in a pending secret only, is the version of the
+	// current path when the secret was staged, for check-and-set.
+	dataStagedAgainst = "staged_against_version"
 )
 
 // encodeData returns the KV data for s. Times are RFC 3339 in UTC with
@@ -106,4 +111,44 @@ func timeField(data map[string]any, key string) (*time.Time, error) {
 		return nil, fmt.Errorf("field %s: %w", key, err)
 	}
 	return &t, nil
+}
+
+// decodeOptional is decodeData for data that may be absent.
+func decodeOptional(data map[string]any) (*sinks.Secret, error) {
+	if data == nil {
+		return nil, nil
+	}
+	return decodeData(data)
+}
+
+// mergeData returns the data of s for the current path, keeping the fields
+// of current that rotatord does not own, so a path that also holds, say, a
+// URL for its consumers keeps it.
+func mergeData(s sinks.Secret, current map[string]any) map[string]any {
+	data := encodeData(s)
+	owned := map[string]bool{dataToken: true, dataTokenID: true, dataPolicy: true, dataAccountID: true,
+		dataClusterID: true, dataRotationID: true, dataCreatedAt: true, dataExpiresAt: true,
+		dataStagedAgainst: true}
+	for k, v := range current {
+		if !owned[k] {
+			data[k] = v
+		}
+	}
+	return data
+}
+
+// intField returns the integer in data[key], which Vault's JSON decoding
+// may give as a json.Number, a float64 or an int.
+func intField(data map[string]any, key string) (int, bool) {
+	switch v := data[key].(type) {
+	case int:
+		return v, true
+	case float64:
+		return int(v), true
+	case json.Number:
+		n, err := v.Int64()
+		return int(n), err == nil
+	default:
+		return 0, false
+	}
 }

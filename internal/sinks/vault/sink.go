@@ -8,10 +8,12 @@
 // current secret's custom_metadata, so operators see which token a path
 // holds without reading the secret.
 //
-// On KV v2 every write uses check-and-set unless cas is false, so a write
-// by someone else between rotatord's read and write fails with ErrConflict
-// instead of being overwritten. After a promote the pending path is
-// deleted with all its versions.
+// On KV v2 every write uses check-and-set unless cas is false. A write by
+// someone else to the current path, between staging and promotion or
+// between rotatord's read and write, fails the promotion with ErrConflict
+// instead of being overwritten. Fields of the current secret that rotatord
+// does not own, such as a URL for consumers, are kept. After a promote the
+// pending path is deleted with all its versions.
 package vault
 
 import (

@@ -268,3 +268,45 @@ func TestSecretsNotInErrorsOrLogs(t *testing.T) {
 		require.NotContains(t, logs.String(), secret)
 	}
 }
+
+func TestPromoteDetectsWriteSinceStage(t *testing.T) {
+	v := testenv.Vault(t)
+	tokenFile := writeTokenFile(t, createToken(t, v, &api.TokenCreateRequest{TTL: "1h"}))
+	path := uniquePath(t)
+	s := openSink(t, tokenConfig(v, tokenFile, path), nil)
+	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-1")))
+	require.NoError(t, s.Promote(context.Background(), "tok-1"))
+	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-2")))
+	other := v.Client(t).KVv2("secret")
+	_, err := other.Put(context.Background(), path, map[string]any{"token": "written-by-someone-else"})
+	require.NoError(t, err)
+
+	err = s.Promote(context.Background(), "tok-2")
+
+	require.ErrorIs(t, err, ErrConflict)
+	require.ErrorContains(t, err, "after the new token was staged")
+	got, err := other.Get(context.Background(), path)
+	require.NoError(t, err)
+	require.Equal(t, "written-by-someone-else", got.Data["token"])
+}
+
+func TestPromoteKeepsForeignFields(t *testing.T) {
+	v := testenv.Vault(t)
+	tokenFile := writeTokenFile(t, createToken(t, v, &api.TokenCreateRequest{TTL: "1h"}))
+	path := uniquePath(t)
+	s := openSink(t, tokenConfig(v, tokenFile, path), nil)
+	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-1")))
+	require.NoError(t, s.Promote(context.Background(), "tok-1"))
+	other := v.Client(t).KVv2("secret")
+	_, err := other.Patch(context.Background(), path, map[string]any{"url": "https://cluster.example"})
+	require.NoError(t, err)
+	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-2")))
+
+	require.NoError(t, s.Promote(context.Background(), "tok-2"))
+
+	got, err := other.Get(context.Background(), path)
+	require.NoError(t, err)
+	require.Equal(t, "https://cluster.example", got.Data["url"])
+	require.Equal(t, "tok-2", got.Data[dataTokenID])
+	require.NotContains(t, got.Data, dataStagedAgainst)
+}

@@ -115,6 +115,8 @@ func centralSink(p policy.Policy, index int) (int, error) {
 
 func syncLoop(ctx context.Context, src, dst sinks.Sink, interval time.Duration, once bool,
 	logger *slog.Logger) error {
+	var lastErr error
+	repeats := 0
 	for {
 		// A stalled central sink must surface as a logged error, not as a
 		// sidecar that silently stops following.
@@ -124,9 +126,8 @@ func syncLoop(ctx context.Context, src, dst sinks.Sink, interval time.Duration, 
 		if once {
 			return err
 		}
-		if err != nil {
-			logger.Error("sync failed; retrying at the next interval", "error", err)
-		}
+		repeats = logSyncError(logger, err, lastErr, repeats)
+		lastErr = err
 		select {
 		case <-ctx.Done():
 			logger.Info("sync stopped")
@@ -135,6 +136,28 @@ func syncLoop(ctx context.Context, src, dst sinks.Sink, interval time.Duration, 
 		}
 	}
 }
+
+// logSyncError logs a failed poll. The same error again is logged only
+// every syncErrorEvery polls, so a short interval does not flood the log
+// while a sink is down. It returns the count of repeats.
+func logSyncError(logger *slog.Logger, err, last error, repeats int) int {
+	if err == nil {
+		if last != nil {
+			logger.Info("sync recovered")
+		}
+		return 0
+	}
+	if last == nil || last.Error() != err.Error() {
+		repeats = 0
+	} else if repeats++; repeats%syncErrorEvery != 0 {
+		return repeats
+	}
+	logger.Error("sync failed; retrying at the next interval", "error", err, "repeats", repeats)
+	return repeats
+}
+
+// syncErrorEvery is how many polls apart the same error is logged again.
+const syncErrorEvery = 30
 
 var errNothingToSync = errors.New("the central sink holds no current secret yet")
 

@@ -200,7 +200,7 @@ func (r *run) promoteOne(ctx context.Context, s sinks.Sink, tokenID string) erro
 			break
 		}
 	}
-	return fmt.Errorf("promote token %s of policy %s in %s: %w; the old token stays until it succeeds",
+	return fmt.Errorf("promote token %s of policy %s in %s: %w; the next run retries, and any old token stays until then",
 		tokenID, r.p.Name, s.ID(), err)
 }
 

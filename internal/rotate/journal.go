@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/rotatord/rotatord/internal/sinks/file"
 )
 
 // record is the durable state of one policy, kept as JSON in the state
@@ -89,8 +91,8 @@ func (j *journal) save(rec record) error {
 	if err != nil {
 		return fmt.Errorf("encode journal of policy %s: %w", rec.Policy, err)
 	}
-	if err := writeFileAtomic(j.path(rec.Policy), data); err != nil {
-		return fmt.Errorf("write journal of policy %s: %w", rec.Policy, err)
+	if err := file.WriteAtomic(j.path(rec.Policy), data, 0o600); err != nil {
+		return fmt.Errorf("save journal of policy %s: %w", rec.Policy, err)
 	}
 	return nil
 }
@@ -114,35 +116,4 @@ func (j *journal) lock(policy string) (unlock func(), err error) {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
-}
-
-// writeFileAtomic replaces path with data: a 0600 temp file in the same
-// folder, fsync, rename, fsync of the folder.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

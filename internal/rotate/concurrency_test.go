@@ -125,3 +125,19 @@ func BenchmarkStatus100(b *testing.B) {
 		}
 	}
 }
+
+func TestReconcileListsTokensOnce(t *testing.T) {
+	h := newHarness(t)
+	for i := range 3 {
+		tok := h.seed(fmt.Sprintf("writer %d", i), writeTelemetry...)
+		h.addPolicy(fmt.Sprintf("p%d", i), policy.TokenRef{ID: tok.ID}, nil)
+	}
+	e := h.engine()
+
+	require.NoError(t, e.Reconcile(context.Background()))
+
+	require.Equal(t, 1, h.emu.Requests("GetDatabaseTokens"))
+	for _, st := range e.Status(context.Background()) {
+		require.NotEmpty(t, st.CurrentTokenID, "policy %s has no recorded token", st.Policy)
+	}
+}

@@ -215,6 +215,12 @@ func (r *run) recordCurrent(ctx context.Context) error {
 		return nil
 	}
 	tokens, err := r.api().ListTokens(ctx)
+	if err == nil && r.snapshot != nil && r.rec.CurrentTokenID != "" && !hasToken(tokens, r.rec.CurrentTokenID) {
+		// The snapshot may predate a rotation that finished before this
+		// policy's lock was taken, so look again before changing the
+		// journal.
+		tokens, err = r.e.api.ListTokens(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("look up current token of policy %s: %w", r.p.Name, err)
 	}
@@ -228,4 +234,13 @@ func (r *run) recordCurrent(ctx context.Context) error {
 	created := cur.CreatedAt
 	r.rec.CurrentTokenID, r.rec.CurrentCreatedAt, r.rec.CurrentExpiresAt = cur.ID, &created, cur.ExpiresAt
 	return r.e.journal.save(*r.rec)
+}
+
+func hasToken(tokens []mgmt.Token, id string) bool {
+	for _, t := range tokens {
+		if t.ID == id {
+			return true
+		}
+	}
+	return false
 }

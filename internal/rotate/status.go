@@ -27,20 +27,25 @@ func (e *Engine) Reconcile(ctx context.Context, names ...string) error {
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, max(cfg.Concurrency, 1))
+	// One listing of tokens and databases serves every policy, so start-up
+	// needs two list requests instead of two or three per policy under the
+	// rate limit. Each policy still reads its sinks and journal under its
+	// lock, and a stale list only makes the sweep keep more.
+	snap := &snapshotAPI{API: e.api}
 	for i, name := range names {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = e.reconcileOne(ctx, name)
+			errs[i] = e.reconcileOne(ctx, name, snap)
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func (e *Engine) reconcileOne(ctx context.Context, name string) error {
+func (e *Engine) reconcileOne(ctx context.Context, name string, snap API) error {
 	p, err := e.policy(name)
 	if err != nil {
 		return err
@@ -57,7 +62,8 @@ func (e *Engine) reconcileOne(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	r := &run{e: e, p: p, rec: &rec, res: &Result{Policy: name}, log: e.log.With("policy", name)}
+	r := &run{e: e, p: p, rec: &rec, res: &Result{Policy: name}, log: e.log.With("policy", name),
+		snapshot: snap}
 	return r.guarded(ctx, func(ctx context.Context) error {
 		if err := r.provision(ctx, false); err != nil {
 			return err
@@ -220,9 +226,11 @@ func (r *run) plan(ctx context.Context) error {
 }
 
 // snapshotAPI returns token and database lists from the first call, for
-// plans that must change nothing and may cover thousands of policies.
+// plans that must change nothing and for start-up reconciliation, both of
+// which may cover thousands of policies. It is safe for concurrent use.
 type snapshotAPI struct {
 	API
+	mu        sync.Mutex
 	tokens    []mgmt.Token
 	databases []mgmt.Database
 	haveTok   bool
@@ -231,6 +239,8 @@ type snapshotAPI struct {
 
 // ListTokens lists the tokens once and returns that list from then on.
 func (s *snapshotAPI) ListTokens(ctx context.Context) ([]mgmt.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !s.haveTok {
 		tokens, err := s.API.ListTokens(ctx)
 		if err != nil {
@@ -244,6 +254,8 @@ func (s *snapshotAPI) ListTokens(ctx context.Context) ([]mgmt.Token, error) {
 // ListDatabases lists the databases once and returns that list from then
 // on.
 func (s *snapshotAPI) ListDatabases(ctx context.Context) ([]mgmt.Database, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !s.haveDB {
 		dbs, err := s.API.ListDatabases(ctx)
 		if err != nil {

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 
 	"github.com/rotatord/rotatord/internal/policy"
 	"github.com/rotatord/rotatord/internal/rotate"
@@ -173,11 +175,21 @@ func checkLocal(cfg *policy.Config) []string {
 			if _, err := file.New(s.File, p.Name); err != nil {
 				problems = append(problems, fmt.Sprintf("policies[%d].sinks[%d].path: %v", i, j,
 					err))
+				continue
+			}
+			dir := filepath.Dir(s.File.Path)
+			if err := syscall.Access(dir, accessWrite); err != nil {
+				problems = append(problems, fmt.Sprintf(
+					"policies[%d].sinks[%d].path: folder %s is not writable by this user (%v); "+
+						"run rotatord as a user that may write there", i, j, dir, err))
 			}
 		}
 	}
 	return problems
 }
+
+// accessWrite is the W_OK mode of access(2).
+const accessWrite = 0x2
 
 func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("version", "version", stdout)

@@ -67,3 +67,20 @@ func TestValidateRejectsMissingManagementToken(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr.String(), "cluster.managementToken")
 }
+
+func TestValidateRejectsReadOnlySinkFolder(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may write to any folder, so a read-only folder cannot be tested as root")
+	}
+	t.Setenv("VALIDATE_TEST_TOKEN", "a-management-token")
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o500))
+	t.Cleanup(func() { _ = os.Chmod(dir, 0o700) })
+	path := writeValidateConfig(t, filepath.Join(dir, "token"))
+	var stdout, stderr bytes.Buffer
+
+	code := run(context.Background(), []string{"validate", "--config", path}, &stdout, &stderr)
+
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr.String(), "is not writable by this user")
+}

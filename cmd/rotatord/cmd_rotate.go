@@ -147,8 +147,8 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	if problems := checkLocal(cfg); len(problems) > 0 {
-		return usageErrorf("%s is valid, but this machine cannot run it (%d problems):\n  %s",
-			*configPath, len(problems), strings.Join(problems, "\n  "))
+		return usageErrorf("%s is valid, but this machine cannot run it:\n  %s",
+			*configPath, strings.Join(problems, "\n  "))
 	}
 	names := make([]string, len(cfg.Policies))
 	for i, p := range cfg.Policies {

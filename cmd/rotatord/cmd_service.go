@@ -30,6 +30,9 @@ const shutdownGrace = 10 * time.Second
 // service is the running daemon: engine, scheduler, listener and metrics.
 type service struct {
 	configPath string
+	// listenFlag is --listen, which overrides the config's listen on every
+	// load.
+	listenFlag string
 	cfg        *policy.Config
 	log        *slog.Logger
 	engine     *rotate.Engine
@@ -63,6 +66,7 @@ func runService(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer svc.engine.Close()
+	svc.listenFlag = *listen
 	return svc.run(ctx)
 }
 
@@ -95,6 +99,12 @@ func newService(configPath string, cfg *policy.Config, logger *slog.Logger,
 // run serves until ctx ends: it reconciles, reports ready, resumes
 // interrupted rotations, then rotates on schedule and reloads on SIGHUP.
 func (s *service) run(ctx context.Context) error {
+	// SIGHUP would end the process by default, so it is caught from the
+	// start; a reload requested during start-up runs once it is ready.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	unlock, err := lockStateDir(s.cfg.StateDir)
 	if err != nil {
 		return err
@@ -125,9 +135,6 @@ func (s *service) run(ctx context.Context) error {
 	notify(s.log, sdnotify.Ready)
 	s.triggerAtStart(ctx)
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go s.reloadOn(ctx, hup)
 
 	err = s.sched.Run(ctx)
@@ -193,24 +200,32 @@ func (s *service) reloadOn(ctx context.Context, hup <-chan os.Signal) {
 	}
 }
 
+// reload loads the configuration again and applies it to the scheduler
+// and the engine. An invalid file is logged and the running configuration
+// stays.
 func (s *service) reload(ctx context.Context) {
 	cfg, err := loadConfig(s.configPath)
+	if err == nil {
+		err = s.sched.SetPolicies(cfg.Policies)
+	}
 	if err != nil {
 		s.log.Error("configuration reload failed; keeping the running configuration", "error", err)
 		return
 	}
-	if err := s.sched.SetPolicies(cfg.Policies); err != nil {
-		s.log.Error("configuration reload failed; keeping the running configuration", "error", err)
-		return
-	}
+
 	old := s.engine.Config()
-	if !reflect.DeepEqual(old.Cluster,
-		cfg.Cluster) || old.StateDir != cfg.StateDir || old.Listen != cfg.Listen {
+	if s.listenFlag != "" {
+		cfg.Listen = s.listenFlag
+	}
+	restartOnly := !reflect.DeepEqual(old.Cluster, cfg.Cluster) ||
+		old.StateDir != cfg.StateDir || old.Listen != cfg.Listen
+	if restartOnly {
 		s.log.Warn("changes to cluster, stateDir and listen take effect after a restart")
 		cfg.Cluster, cfg.StateDir, cfg.Listen = old.Cluster, old.StateDir, old.Listen
 	}
 	removed := removedPolicies(old, cfg)
 	s.engine.SetConfig(cfg)
+
 	for _, w := range cfg.Warnings {
 		s.log.Warn("configuration warning", "warning", w)
 	}
@@ -218,6 +233,7 @@ func (s *service) reload(ctx context.Context) {
 		s.log.Warn("policies removed by the reload are no longer rotated", "policies", removed)
 	}
 	s.log.Info("configuration reloaded", "policies", len(cfg.Policies))
+
 	// Policies the reload added need their databases, their current token
 	// and, if they have none, a first one.
 	if err := s.engine.Reconcile(ctx); err != nil {

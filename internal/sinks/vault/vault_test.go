@@ -137,14 +137,8 @@ func (r *racingStore) get(ctx context.Context, path string) (map[string]any, int
 }
 
 func TestCASConflict(t *testing.T) {
-	v := testenv.Vault(t)
-	tokenFile := writeTokenFile(t, createToken(t, v, &api.TokenCreateRequest{TTL: "1h"}))
-	path := uniquePath(t)
-	s := openSink(t, tokenConfig(v, tokenFile, path), nil)
-	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-1")))
-	require.NoError(t, s.Promote(context.Background(), "tok-1"))
+	s, path, other := promotedSink(t)
 	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-2")))
-	other := v.Client(t).KVv2("secret")
 	s.kv = &racingStore{kvStore: s.kv, target: path, write: func() {
 		_, err := other.Put(context.Background(), path, map[string]any{"token": "written-by-someone-else"})
 		require.NoError(t, err)
@@ -270,14 +264,8 @@ func TestSecretsNotInErrorsOrLogs(t *testing.T) {
 }
 
 func TestPromoteDetectsWriteSinceStage(t *testing.T) {
-	v := testenv.Vault(t)
-	tokenFile := writeTokenFile(t, createToken(t, v, &api.TokenCreateRequest{TTL: "1h"}))
-	path := uniquePath(t)
-	s := openSink(t, tokenConfig(v, tokenFile, path), nil)
-	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-1")))
-	require.NoError(t, s.Promote(context.Background(), "tok-1"))
+	s, path, other := promotedSink(t)
 	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-2")))
-	other := v.Client(t).KVv2("secret")
 	_, err := other.Put(context.Background(), path, map[string]any{"token": "written-by-someone-else"})
 	require.NoError(t, err)
 
@@ -291,13 +279,7 @@ func TestPromoteDetectsWriteSinceStage(t *testing.T) {
 }
 
 func TestPromoteKeepsForeignFields(t *testing.T) {
-	v := testenv.Vault(t)
-	tokenFile := writeTokenFile(t, createToken(t, v, &api.TokenCreateRequest{TTL: "1h"}))
-	path := uniquePath(t)
-	s := openSink(t, tokenConfig(v, tokenFile, path), nil)
-	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-1")))
-	require.NoError(t, s.Promote(context.Background(), "tok-1"))
-	other := v.Client(t).KVv2("secret")
+	s, path, other := promotedSink(t)
 	_, err := other.Patch(context.Background(), path, map[string]any{"url": "https://cluster.example"})
 	require.NoError(t, err)
 	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-2")))
@@ -309,4 +291,17 @@ func TestPromoteKeepsForeignFields(t *testing.T) {
 	require.Equal(t, "https://cluster.example", got.Data["url"])
 	require.Equal(t, "tok-2", got.Data[dataTokenID])
 	require.NotContains(t, got.Data, dataStagedAgainst)
+}
+
+// promotedSink returns a KV v2 sink whose path contains tok-1 as current, the
+// path, and a root client for writes by someone else.
+func promotedSink(t *testing.T) (*Sink, string, *api.KVv2) {
+	t.Helper()
+	v := testenv.Vault(t)
+	tokenFile := writeTokenFile(t, createToken(t, v, &api.TokenCreateRequest{TTL: "1h"}))
+	path := uniquePath(t)
+	s := openSink(t, tokenConfig(v, tokenFile, path), nil)
+	require.NoError(t, s.Stage(context.Background(), sinktest.NewSecret(t, "tok-1")))
+	require.NoError(t, s.Promote(context.Background(), "tok-1"))
+	return s, path, v.Client(t).KVv2("secret")
 }

@@ -65,7 +65,7 @@ func TestRotateNowOutputHoldsNoSecret(t *testing.T) {
 	}
 }
 
-func TestRotateNowFailsWithExitCodeOne(t *testing.T) {
+func TestRotateNowFailureExitsOne(t *testing.T) {
 	w := newWorld(t, time.Second)
 	w.writeConfig("0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a", time.Second)
 
@@ -75,7 +75,7 @@ func TestRotateNowFailsWithExitCodeOne(t *testing.T) {
 	require.Contains(t, out, "0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a is not on the cluster")
 }
 
-func TestRotateNowRejectsBadConfigWithExitCodeTwo(t *testing.T) {
+func TestRotateNowBadConfigExitsTwo(t *testing.T) {
 	w := newWorld(t, time.Second)
 	w.writeConfig("not-a-uuid", -time.Second)
 

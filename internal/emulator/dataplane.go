@@ -12,7 +12,7 @@ import (
 // statusNoPermission is the status of a data-plane request whose token
 // lacks the permission. A real cluster returns 401 there, the same as for a
 // token that is not active yet, so the emulator does too. The error message
-// tells the two cases apart.
+// distinguishes the two cases.
 const statusNoPermission = http.StatusUnauthorized
 
 func (e *Emulator) ping(*http.Request) (any, error) { return nil, nil }

@@ -3,11 +3,11 @@
 //
 // Every call is safe to make again only where the API makes it so. GET,
 // PATCH and DELETE are retried on network errors, 429 and 5xx with capped
-// exponential backoff and full jitter. POST and PUT are sent once: when
-// their outcome is unknown (a timeout or reset after the request was sent,
-// a 429 or 5xx, or an unreadable 2xx response) the error wraps
-// ErrOutcomeUnknown, and the caller lists the objects to find out what the
-// attempt made before it tries again.
+// exponential backoff and full jitter. POST and PUT are sent once. When
+// their outcome is unknown, the error wraps ErrOutcomeUnknown: after a
+// timeout or reset once the request was sent, a 429 or 5xx, or an
+// unreadable 2xx response. The caller then lists the objects to find out
+// what the attempt made before it tries again.
 //
 // The management token travels only in the Authorization header. It never
 // appears in errors, logs or metrics, and server messages that echo it are

@@ -136,7 +136,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// readBody decodes a JSON request body, answering 400 when it is invalid.
+// readBody decodes a JSON request body, responding with 400 when it is invalid.
 func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
 		writeError(w, http.StatusBadRequest, "bad request: "+err.Error())

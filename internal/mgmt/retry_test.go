@@ -29,7 +29,7 @@ func status(code int, headers ...string) step {
 	}
 }
 
-// reset reads the request, then closes the connection without answering.
+// reset reads the request, then closes the connection without responding.
 func reset(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.Copy(io.Discard, r.Body)
 	conn, _, err := w.(http.Hijacker).Hijack()

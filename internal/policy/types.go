@@ -157,7 +157,7 @@ type VaultSink struct {
 	Auth       VaultAuth `koanf:"auth"`
 }
 
-// VaultAuth says how the Vault sink logs in: "token" (from TokenEnv or
+// VaultAuth is the Vault sink's login method: "token" (from TokenEnv or
 // TokenFile) or "approle" (RoleID with a secret ID from SecretIDEnv or
 // SecretIDFile).
 type VaultAuth struct {

@@ -45,7 +45,7 @@ func (r *run) resume(ctx context.Context) (resumed bool, err error) {
 	}
 	if !found {
 		if f.reached(stepPromoted) {
-			return true, fmt.Errorf("resume rotation of policy %s: no sink holds token %s any more; "+
+			return true, fmt.Errorf("resume rotation of policy %s: no sink contains token %s any more; "+
 				"check the sinks, then rotate again", r.p.Name, f.NewTokenID)
 		}
 		r.log.Warn("secret of the interrupted rotation never reached a sink; deleting its token",
@@ -166,7 +166,7 @@ func (r *run) resolveCurrent(ctx context.Context, tokens []mgmt.Token) (*mgmt.To
 		if t, ok := live[id]; ok {
 			return t, nil
 		}
-		return nil, fmt.Errorf("rotate policy %s: token %s is not on the cluster and no sink holds a live token; "+
+		return nil, fmt.Errorf("rotate policy %s: token %s is not on the cluster and no sink contains a live token; "+
 			"fix policies[].token.id or name the token by description to create it", r.p.Name, id)
 	}
 	return r.byDescription(tokens), nil

@@ -192,10 +192,12 @@ func (r *run) plan(ctx context.Context) error {
 		return err
 	}
 	r.sinks = list
+
 	if f := r.rec.InFlight; f != nil {
 		r.action("resume interrupted rotation %s from step %s", f.RotationID, f.Step)
 		return nil
 	}
+
 	tokens, err := r.api().ListTokens(ctx)
 	if err != nil {
 		return fmt.Errorf("plan policy %s: list tokens: %w", r.p.Name, err)
@@ -204,6 +206,7 @@ func (r *run) plan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+
 	req := r.createRequest(old)
 	r.action("create token %q with permissions %s", req.Description,
 		formatPermissions(req.Permissions))
@@ -212,6 +215,7 @@ func (r *run) plan(ctx context.Context) error {
 		ids[i] = s.ID()
 	}
 	r.action("store its secret in %s", strings.Join(ids, ", "))
+
 	if target, ok := probeTarget(req.Permissions, r.databaseNames()); ok && r.e.opts.Prober != nil {
 		r.action("wait up to %s for the data plane to accept it (probe: %s)",
 			r.p.PropagationTimeout, target)

@@ -180,7 +180,7 @@ func (s *Scheduler) SetPolicies(pols []policy.Policy) error {
 	return nil
 }
 
-// Trigger asks for a rotation of the named policy as soon as MinInterval
+// Trigger requests a rotation of the named policy as soon as MinInterval
 // allows. A trigger while the policy rotates leads to one follow-up.
 func (s *Scheduler) Trigger(name string) error {
 	s.mu.Lock()

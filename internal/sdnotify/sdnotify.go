@@ -35,7 +35,7 @@ func Reloading() error {
 	return send(systemdNotify, daemon.SdNotifyReloading+"\n"+daemon.SdNotifyMonotonicUsec())
 }
 
-// ExtendTimeout asks systemd to wait d longer for start-up or shutdown to
+// ExtendTimeout requests that systemd wait d longer for start-up or shutdown to
 // finish, for a reconciliation that takes longer than TimeoutStartSec.
 func ExtendTimeout(d time.Duration) error {
 	return send(systemdNotify, fmt.Sprintf("EXTEND_TIMEOUT_USEC=%d", d.Microseconds()))

@@ -7,8 +7,8 @@
 // with AWSPENDING and AWSCURRENT, map onto them directly. The others keep
 // the pending secret beside the current one, in a second file or path, and
 // promote it with an atomic replace. Keeping the new secret pending until the
-// data plane accepts it means consumers never switch to a token that still
-// answers 401.
+// data plane accepts it means consumers never switch to a token that the
+// data plane still rejects with 401.
 //
 // Every secret travels with Metadata, so the engine can rebuild its progress
 // from the sinks alone after the state directory is lost.
@@ -54,7 +54,8 @@ type Sink interface {
 	Discard(ctx context.Context, tokenID string) error
 }
 
-// State is what a sink holds for one policy.
+// State is the content of a sink for one policy: its current and pending
+// secrets.
 type State struct {
 	Current *Secret
 	Pending *Secret

@@ -13,7 +13,7 @@ import (
 // emulator written in Go; rotatord uses its Secrets Manager.
 const KumoVersion = "0.33.1"
 
-// kumoStartTimeout bounds the wait for kumo to answer /health.
+// kumoStartTimeout bounds the wait for kumo to respond to /health.
 const kumoStartTimeout = 30 * time.Second
 
 // kumoServer is a running `kumo serve`, which keeps its state in memory.
@@ -98,7 +98,7 @@ func startKumoOnce(bin string) (*kumoServer, error) {
 		return nil, err
 	}
 	k := &kumoServer{endpoint: "http://127.0.0.1:" + port}
-	// kumo listens on every interface unless --host says otherwise.
+	// kumo listens on every interface unless --host sets an address.
 	cmd := exec.Command(bin, "serve", "--host", "127.0.0.1", "--port", port)
 	cmd.Env = envWithoutPrefix("KUMO_")
 	if k.proc, err = startProcess("kumo", cmd); err != nil {

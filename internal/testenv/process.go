@@ -55,7 +55,7 @@ func (p *process) stop() {
 	<-p.exited
 }
 
-// waitHealthy polls url every interval until it answers 200, the process
+// waitHealthy polls url every interval until it returns 200, the process
 // exits, or timeout passes. On failure it stops the process and returns
 // the end of its output with the error.
 func (p *process) waitHealthy(url string, interval, timeout time.Duration) error {

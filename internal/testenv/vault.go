@@ -152,7 +152,7 @@ func startVaultOnce(bin string) (*VaultServer, error) {
 	if v.proc, err = startProcess("vault", cmd); err != nil {
 		return nil, err
 	}
-	// sys/health answers 200 once the server is unsealed and active.
+	// sys/health returns 200 once the server is unsealed and active.
 	if err := v.proc.waitHealthy(v.Addr+"/v1/sys/health", 50*time.Millisecond, vaultStartTimeout); err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 
 // maxAttempts bounds the SDK's attempts per API call. The SDK's standard
 // retryer retries throttling errors (ThrottlingException among them),
-// 5xx answers and connection errors with exponential backoff and jitter,
+// 5xx responses and connection errors with exponential backoff and jitter,
 // up to 20 s between attempts.
 const maxAttempts = 6
 

@@ -11,9 +11,9 @@ import (
 	"github.com/rotatord/rotatord/internal/sinks"
 )
 
-// Promote moves AWSCURRENT to the version of tokenID, which Secrets Manager
-// answers by labelling the old current version AWSPREVIOUS, and then
-// removes AWSPENDING from it. If the version is current already, Promote
+// Promote moves AWSCURRENT to the version of tokenID, and Secrets Manager
+// then labels the old current version AWSPREVIOUS. Promote then removes
+// AWSPENDING from the new version. If the version is current already, Promote
 // only makes sure AWSPENDING is gone, so a promotion interrupted between
 // the two calls completes on the next try.
 func (s *Sink) Promote(ctx context.Context, tokenID string) error {

@@ -1,7 +1,7 @@
 // Package awssm stores a policy's secret in AWS Secrets Manager with the
-// staging labels of AWS's own rotation: Stage writes a new version labelled
-// AWSPENDING, Promote moves AWSCURRENT to it (Secrets Manager then labels
-// the old version AWSPREVIOUS) and removes AWSPENDING, and Discard removes
+// staging labels of AWS's own rotation. Stage writes a new version labelled
+// AWSPENDING. Promote moves AWSCURRENT to it, so Secrets Manager labels the
+// old version AWSPREVIOUS, and then removes AWSPENDING. Discard removes
 // AWSPENDING. Every version's ID is derived from its token ID, so a
 // repeated write finds the version it made before instead of adding one.
 package awssm
@@ -55,8 +55,8 @@ type Sink struct {
 var _ sinks.Sink = (*Sink)(nil)
 
 // New returns a sink on the secret cfg names. It finds credentials and the
-// region the way the AWS SDK does (environment, shared config and
-// profiles, web identity, instance and container roles); cfg.Region and
+// region the way the AWS SDK does: environment, shared config and
+// profiles, web identity, instance and container roles. cfg.Region and
 // cfg.Endpoint override the region and the service endpoint.
 func New(ctx context.Context, cfg policy.AWSSMSink, policyName string, logger *slog.Logger) (*Sink, error) {
 	if err := validate(cfg); err != nil {

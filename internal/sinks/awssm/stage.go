@@ -140,7 +140,7 @@ func (s *Sink) putPending(ctx context.Context, id, value string, sec sinks.Secre
 	}
 	old, err := decodeValue(s.policy, id, aws.ToString(got.SecretString), aws.ToTime(got.CreatedDate))
 	if err != nil || !old.Token.Equal(sec.Token) {
-		return nil, fmt.Errorf("stage token %s in secret %q: version %s already holds a different token",
+		return nil, fmt.Errorf("stage token %s in secret %q: version %s already contains a different token",
 			sec.TokenID, s.secretID, id)
 	}
 	return got.VersionStages, nil

@@ -43,7 +43,7 @@ type Options struct {
 }
 
 // Store opens a new Sink on one backing store. Every call within a subtest
-// must return a sink that sees what the earlier ones wrote. It is an alias,
+// must return a sink that reads what the earlier ones wrote. It is an alias,
 // so a plain func(*testing.T) func() sinks.Sink also works as a NewStore.
 type Store = func() sinks.Sink
 

@@ -122,8 +122,8 @@ func decodeOptional(data map[string]any) (*sinks.Secret, error) {
 }
 
 // mergeData returns the data of s for the current path, keeping the fields
-// of current that rotatord does not own, so a path that also holds, say, a
-// URL for its consumers keeps it.
+// of current that rotatord does not own, so a path that also contains, for
+// example, a URL for its consumers keeps it.
 func mergeData(s sinks.Secret, current map[string]any) map[string]any {
 	data := encodeData(s)
 	owned := map[string]bool{dataToken: true, dataTokenID: true, dataPolicy: true, dataAccountID: true,

@@ -37,7 +37,7 @@ type version struct {
 	created time.Time
 }
 
-// Secret is what the fake stores for one secret, for assertions.
+// Secret is a copy of one stored secret, for assertions.
 type Secret struct {
 	Name     string
 	ARN      string
